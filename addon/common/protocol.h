@@ -1,0 +1,53 @@
+// The parent <-> init protocol: small typed messages over one SOCK_SEQPACKET
+// socketpair. The TypeScript mirror is lib/native/protocol.ts: keep both in step.
+#pragma once
+#include <stdint.h>
+
+namespace ocits {
+
+// "OCP1": the init refuses any other plan format.
+constexpr uint32_t kPlanMagic = 0x3150434f;
+
+enum MsgType : uint32_t {
+  MSG_PLAN = 1,          // parent -> init: the encoded InitPlan
+  MSG_PID = 2,           // stage 1 -> parent: u32 host pid of the container init
+  MSG_READY = 3,         // init -> parent: fully set up, about to wait on the exec fifo
+  MSG_ERROR = 4,         // init -> parent: errno in header, message "context: cause"
+  MSG_HOOKS = 5,         // init -> parent: at a hook point (u32 kind); parent replies MSG_HOOKS_DONE
+  MSG_HOOKS_DONE = 6,    // parent -> init
+  MSG_MAPS = 7,          // init -> parent: in its new user namespace, write the id maps
+  MSG_MAPS_DONE = 8,     // parent -> init
+};
+
+struct MsgHeader {
+  uint32_t type;
+  int32_t err;   // errno for MSG_ERROR, 0 otherwise
+  uint32_t len;  // payload bytes following the header
+  uint32_t pad;
+};
+
+// Plan flag bits (u32 "flags" field of the plan).
+enum PlanFlags : uint32_t {
+  PF_NO_PIVOT = 1u << 0,
+  PF_READONLY_ROOT = 1u << 1,
+  PF_NO_NEW_PRIVS = 1u << 2,
+  PF_SET_HOSTNAME = 1u << 3,
+  PF_SET_DOMAINNAME = 1u << 4,
+  PF_SETUP_DEV = 1u << 5,      // create default devices and /dev symlinks
+  PF_HAS_CAPS = 1u << 6,
+  PF_HAS_OOM = 1u << 7,
+  PF_LOOPBACK = 1u << 8,       // bring "lo" up in a new network namespace
+  PF_BIND_DEVICES = 1u << 9,   // bind-mount device nodes from the host instead of mknod
+  PF_HAS_UMASK = 1u << 10,
+};
+
+// Mount entry flag bits ("ext" field of a mount).
+enum MountExt : uint32_t {
+  ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
+  ME_REMOUNT_RO_AFTER = 1u << 1,  // remount the destination read-only after the sub-mounts
+};
+
+// Hook points announced with MSG_HOOKS.
+enum HookPoint : uint32_t { HOOK_CREATE_RUNTIME = 1, HOOK_CREATE_CONTAINER = 2 };
+
+}  // namespace ocits

@@ -1,0 +1,76 @@
+// ocits-init: the container's first process. A small, static, single-threaded
+// program: it reads the InitPlan from the parent, enters or creates the
+// namespaces, builds the rootfs and becomes the container process. It never
+// parses JSON and never looks anything up by name.
+#pragma once
+#include <stdint.h>
+#include <string>
+#include <vector>
+
+namespace ocits {
+
+struct NsJoin { uint32_t type; std::string path; };
+struct MountEntry {
+  std::string source, dest, fstype, data;
+  uint64_t flags = 0;
+  uint32_t ext = 0;
+  std::vector<uint64_t> propagation;
+};
+struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
+struct KeyValue { std::string key, value; };
+struct Rlimit { uint32_t resource; uint64_t soft, hard; };
+
+struct Plan {
+  uint32_t flags = 0;
+  uint32_t clone_flags = 0;
+  std::vector<NsJoin> joins;
+  std::string rootfs;
+  uint64_t root_propagation = 0;
+  std::string hostname, domainname;
+  std::vector<MountEntry> mounts;
+  std::vector<DeviceEntry> devices;
+  std::vector<std::string> masked, readonly;
+  std::vector<KeyValue> sysctls;
+  std::vector<Rlimit> rlimits;
+  int32_t oom_score_adj = 0;
+  uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0, cap_ambient = 0;
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  uint32_t umask = 022;
+  std::string cwd;
+  std::vector<std::string> args, env;
+  std::string fifo_path;
+  uint32_t hook_points = 0;
+};
+
+// plan.cc
+bool decode_plan(const std::vector<uint8_t>& buf, Plan* out, std::string* why);
+
+// report.cc: failures travel to the parent as MSG_ERROR, then the init exits.
+void set_report_fd(int fd);
+[[noreturn]] void fail(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+[[noreturn]] void fail_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len);
+bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload);
+
+// namespaces.cc
+void join_namespaces(const Plan& p);
+void bring_loopback_up();
+
+// rootfs.cc (mounts.cc, devices.cc): everything up to and including pivot_root
+void prepare_rootfs(const Plan& p);
+void pivot_into_rootfs(const Plan& p);
+void finalize_rootfs(const Plan& p);  // after pivot: sysctls, readonly/masked paths, ro root
+int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err);
+void create_devices(const Plan& p, int rootfd);
+
+// process.cc
+void apply_rlimits(const Plan& p);
+void apply_oom_score(const Plan& p);
+void drop_bounding_caps(const Plan& p);
+void set_user(const Plan& p);
+void apply_caps(const Plan& p);
+std::string look_path(const Plan& p);
+[[noreturn]] void exec_process(const Plan& p, const std::string& path);
+
+}  // namespace ocits

@@ -1,0 +1,248 @@
+// The container's filesystem: root propagation, every mount of the plan with
+// its destination resolved inside the rootfs (never through a symlink that
+// leaves it), pivot_root, and the read-only/masked paths after it.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "init.h"
+#include "../common/protocol.h"
+
+namespace ocits {
+
+static int openat2_in_root(int rootfd, const std::string& rel, int flags) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do fd = static_cast<int>(syscall(SYS_openat2, rootfd, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
+  while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+
+// Resolve `path` inside the tree of `rootfd` as if it were "/" (symlinks,
+// absolute or relative, and ".." can never leave it), creating the missing
+// components when asked. Returns an O_PATH fd, or -1 with *err set.
+int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string c = path.substr(i, j - i);
+    if (!c.empty() && c != ".") parts.push_back(c);
+    i = j + 1;
+  }
+  int cur = openat2_in_root(rootfd, "", O_PATH);
+  if (cur < 0) { *err = std::string("open rootfs: ") + strerror(errno); return -1; }
+  std::string prefix;
+  for (size_t k = 0; k < parts.size(); k++) {
+    prefix += (prefix.empty() ? "" : "/") + parts[k];
+    int fd = openat2_in_root(rootfd, prefix, O_PATH);
+    if (fd < 0 && errno == ENOENT && create) {
+      bool last = k + 1 == parts.size();
+      int rc;
+      if (last && last_is_file) {
+        rc = openat(cur, parts[k].c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0) close(rc);
+      } else {
+        rc = mkdirat(cur, parts[k].c_str(), 0755);
+      }
+      if (rc < 0 && errno != EEXIST) {
+        *err = "create " + prefix + ": " + strerror(errno);
+        close(cur);
+        return -1;
+      }
+      fd = openat2_in_root(rootfd, prefix, O_PATH);
+      if (fd < 0 && errno == ENOENT) {
+        *err = "create " + prefix + ": a dangling symlink is in the way";
+        close(cur);
+        return -1;
+      }
+    }
+    if (fd < 0) {
+      *err = "resolve " + prefix + ": " + strerror(errno);
+      close(cur);
+      return -1;
+    }
+    close(cur);
+    cur = fd;
+  }
+  return cur;
+}
+
+static std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+static int resolve_or_fail(int rootfd, const std::string& dest, bool create, bool is_file, const char* what) {
+  std::string err;
+  int fd = open_in_root(rootfd, dest, create, is_file, &err);
+  if (fd < 0) fail(0, "%s %s: %s", what, dest.c_str(), err.c_str());
+  return fd;
+}
+
+static void mount_one(int rootfd, const MountEntry& m) {
+  bool bind = (m.ext & ME_BIND) != 0;
+  bool remount_only = (m.flags & MS_REMOUNT) && !bind;
+  bool is_file = false;
+  if (bind) {
+    struct stat st;
+    if (stat(m.source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", m.dest.c_str(), m.source.c_str());
+    is_file = !S_ISDIR(st.st_mode);
+  }
+  int fd = resolve_or_fail(rootfd, m.dest, !remount_only, is_file, "mount");
+  std::string target = fd_path(fd);
+  const char* data = m.data.empty() ? nullptr : m.data.c_str();
+  if (remount_only) {
+    if (mount(nullptr, target.c_str(), nullptr, m.flags, data) < 0) fail_errno("remount %s", m.dest.c_str());
+  } else if (bind) {
+    if (mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
+      fail_errno("mount %s on %s (bind)", m.source.c_str(), m.dest.c_str());
+    unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
+    if (rest) {
+      close(fd);
+      fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");  // the new mount is on top now
+      target = fd_path(fd);
+      if (mount(m.source.c_str(), target.c_str(), nullptr, rest | MS_BIND | MS_REMOUNT | (m.flags & MS_REC), nullptr) < 0)
+        fail_errno("remount bind mount %s with its options", m.dest.c_str());
+    }
+  } else {
+    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, data) < 0)
+      fail_errno("mount %s (type %s) on %s", m.source.c_str(), m.fstype.c_str(), m.dest.c_str());
+  }
+  if (!m.propagation.empty()) {
+    close(fd);
+    fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
+    target = fd_path(fd);
+    for (uint64_t pf : m.propagation)
+      if (mount(nullptr, target.c_str(), nullptr, pf, nullptr) < 0) fail_errno("set propagation of %s", m.dest.c_str());
+  }
+  close(fd);
+}
+
+static void dev_symlinks(int rootfd) {
+  std::string err;
+  int dev = open_in_root(rootfd, "/dev", true, false, &err);
+  if (dev < 0) fail(0, "/dev: %s", err.c_str());
+  // An O_PATH fd cannot be used with symlinkat; reopen it as a directory.
+  int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) fail_errno("open /dev");
+  close(dev);
+  struct { const char* target; const char* name; } links[] = {
+      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+  for (auto& l : links)
+    if (symlinkat(l.target, dfd, l.name) < 0 && errno != EEXIST) fail_errno("symlink /dev/%s", l.name);
+  if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dfd, "core") < 0 && errno != EEXIST)
+    fail_errno("symlink /dev/core");
+  // /dev/ptmx is the devpts multiplexer of the container's own /dev/pts.
+  if (unlinkat(dfd, "ptmx", 0) < 0 && errno != ENOENT) fail_errno("remove /dev/ptmx");
+  if (symlinkat("pts/ptmx", dfd, "ptmx") < 0) fail_errno("symlink /dev/ptmx");
+  close(dfd);
+}
+
+void prepare_rootfs(const Plan& p) {
+  unsigned long prop = p.root_propagation ? p.root_propagation : (MS_SLAVE | MS_REC);
+  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail_errno("set propagation of / (rootfsPropagation)");
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    fail_errno("bind mount rootfs %s", p.rootfs.c_str());
+  int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
+  for (const MountEntry& m : p.mounts) mount_one(rootfd, m);
+  if (p.flags & PF_SETUP_DEV) {
+    create_devices(p, rootfd);
+    dev_symlinks(rootfd);
+  }
+  if (!p.cwd.empty()) {
+    std::string err;
+    int fd = open_in_root(rootfd, p.cwd, true, false, &err);
+    if (fd < 0) fail(0, "create cwd %s: %s", p.cwd.c_str(), err.c_str());
+    close(fd);
+  }
+  close(rootfd);
+}
+
+void pivot_into_rootfs(const Plan& p) {
+  if (p.flags & PF_NO_PIVOT) {
+    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
+    if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail_errno("move rootfs onto / (--no-pivot)");
+    if (chroot(".") < 0) fail_errno("chroot (--no-pivot)");
+    if (chdir("/") < 0) fail_errno("chdir /");
+    return;
+  }
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0) fail_errno("open /");
+  int newroot = open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
+  if (fchdir(newroot) < 0) fail_errno("chdir into rootfs");
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail_errno("pivot_root %s", p.rootfs.c_str());
+  // The old root is now stacked under "."; detach it without letting the
+  // unmount propagate back to the host.
+  if (fchdir(oldroot) < 0) fail_errno("chdir to old root");
+  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail_errno("make old root rslave");
+  if (umount2(".", MNT_DETACH) < 0) fail_errno("unmount old root");
+  if (chdir("/") < 0) fail_errno("chdir /");
+  close(oldroot);
+  close(newroot);
+}
+
+static unsigned long locked_flags(const char* path) {
+  struct statvfs s;
+  if (statvfs(path, &s) < 0) return 0;
+  unsigned long f = 0;
+  if (s.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (s.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (s.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (s.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+static void readonly_path(const std::string& path) {
+  if (mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    if (errno == ENOENT) return;
+    fail_errno("readonly path %s: bind", path.c_str());
+  }
+  unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | locked_flags(path.c_str());
+  if (mount(path.c_str(), path.c_str(), nullptr, f, nullptr) < 0) fail_errno("readonly path %s: remount", path.c_str());
+}
+
+static void mask_path(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return;
+    fail_errno("masked path %s", path.c_str());
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) fail_errno("masked path %s: tmpfs", path.c_str());
+  } else if (mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+    if (errno == ENOENT) return;
+    fail_errno("masked path %s: bind /dev/null", path.c_str());
+  }
+}
+
+static void write_sysctl(const KeyValue& kv) {
+  std::string path = "/proc/sys/";
+  for (char c : kv.key) path += (c == '.') ? '/' : c;
+  int fd = open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) fail_errno("sysctl %s: open %s", kv.key.c_str(), path.c_str());
+  if (write(fd, kv.value.data(), kv.value.size()) < 0) fail_errno("sysctl %s: write %s", kv.key.c_str(), kv.value.c_str());
+  close(fd);
+}
+
+void finalize_rootfs(const Plan& p) {
+  for (const KeyValue& kv : p.sysctls) write_sysctl(kv);
+  for (const std::string& r : p.readonly) readonly_path(r);
+  for (const std::string& m : p.masked) mask_path(m);
+  if (p.flags & PF_READONLY_ROOT) {
+    unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/");
+    if (mount(nullptr, "/", nullptr, f, nullptr) < 0) fail_errno("remount root read-only (root.readonly)");
+  }
+}
+
+}  // namespace ocits

@@ -1,0 +1,117 @@
+// The container process itself: rlimits, oom score, ids, capabilities, the
+// executable looked up in the container's PATH, and execve.
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "init.h"
+#include "../common/protocol.h"
+
+namespace ocits {
+
+void apply_rlimits(const Plan& p) {
+  for (const Rlimit& l : p.rlimits) {
+    struct rlimit r;
+    r.rlim_cur = l.soft;
+    r.rlim_max = l.hard;
+    if (setrlimit(static_cast<__rlimit_resource>(l.resource), &r) < 0)
+      fail_errno("set rlimit %u (soft %llu, hard %llu)", l.resource, static_cast<unsigned long long>(l.soft),
+                 static_cast<unsigned long long>(l.hard));
+  }
+}
+
+void apply_oom_score(const Plan& p) {
+  if (!(p.flags & PF_HAS_OOM)) return;
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail_errno("oomScoreAdj: open /proc/self/oom_score_adj");
+  std::string v = std::to_string(p.oom_score_adj);
+  if (write(fd, v.data(), v.size()) < 0) fail_errno("oomScoreAdj: write %s", v.c_str());
+  close(fd);
+}
+
+void drop_bounding_caps(const Plan& p) {
+  if (!(p.flags & PF_HAS_CAPS)) return;
+  for (int cap = 0; cap < 64; cap++) {
+    if (p.cap_bounding & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL) break;  // past the kernel's last capability
+      fail_errno("drop capability %d from the bounding set", cap);
+    }
+  }
+}
+
+void set_user(const Plan& p) {
+  if ((p.flags & PF_HAS_CAPS) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail_errno("keep capabilities");
+  std::vector<gid_t> groups(p.additional_gids.begin(), p.additional_gids.end());
+  if (setgroups(groups.size(), groups.empty() ? nullptr : groups.data()) < 0)
+    fail_errno("set additional gids (process.user.additionalGids)");
+  if (setresgid(p.gid, p.gid, p.gid) < 0) fail_errno("set gid %u (process.user.gid)", p.gid);
+  if (setresuid(p.uid, p.uid, p.uid) < 0) fail_errno("set uid %u (process.user.uid)", p.uid);
+}
+
+void apply_caps(const Plan& p) {
+  if (!(p.flags & PF_HAS_CAPS)) return;
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail_errno("reset keep capabilities");
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  for (int i = 0; i < 2; i++) {
+    data[i].effective = static_cast<uint32_t>(p.cap_effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(p.cap_permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(p.cap_inheritable >> (32 * i));
+  }
+  if (syscall(SYS_capset, &hdr, data) < 0) fail_errno("set capabilities (process.capabilities)");
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail_errno("clear ambient capabilities");
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(p.cap_ambient & (1ULL << cap))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      fail_errno("raise ambient capability %d (process.capabilities.ambient)", cap);
+  }
+}
+
+static bool is_executable(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+// As Go's exec.LookPath in runc: a name with a slash is used as it is;
+// otherwise the first executable regular file on the process's PATH.
+std::string look_path(const Plan& p) {
+  const std::string& name = p.args[0];
+  if (name.find('/') != std::string::npos) {
+    struct stat st;
+    if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", name.c_str(), name.c_str());
+    if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\"", name.c_str());
+    return name;
+  }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const std::string& e : p.env)
+    if (e.compare(0, 5, "PATH=") == 0) path = e.substr(5);
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find(':', i);
+    if (j == std::string::npos) j = path.size();
+    std::string dir = path.substr(i, j - i);
+    std::string cand = (dir.empty() ? "." : dir) + "/" + name;
+    if (is_executable(cand)) return cand;
+    i = j + 1;
+  }
+  fail(0, "exec: \"%s\": executable file not found in $PATH", name.c_str());
+}
+
+void exec_process(const Plan& p, const std::string& path) {
+  std::vector<char*> argv, envp;
+  for (const std::string& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  execve(path.c_str(), argv.data(), envp.data());
+  fail_errno("exec %s", path.c_str());
+}
+
+}  // namespace ocits

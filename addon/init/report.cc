@@ -1,0 +1,81 @@
+// Messages to the parent. A failure is reported as MSG_ERROR (errno + one line
+// "context: cause") before the init exits, so the CLI prints the real cause.
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "init.h"
+#include "../common/protocol.h"
+
+namespace ocits {
+
+static int g_report_fd = -1;
+
+void set_report_fd(int fd) { g_report_fd = fd; }
+
+bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len) {
+  MsgHeader h{type, err, len, 0};
+  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<void*>(data), len}};
+  struct msghdr m {};
+  m.msg_iov = iov;
+  m.msg_iovlen = len ? 2 : 1;
+  ssize_t n;
+  do n = sendmsg(fd, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof h + len);
+}
+
+bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload) {
+  // Peek the size first so a large plan is received whole.
+  MsgHeader h;
+  ssize_t n;
+  do n = recv(fd, &h, sizeof h, MSG_PEEK); while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof h)) return false;
+  std::vector<uint8_t> buf(sizeof h + h.len);
+  do n = recv(fd, buf.data(), buf.size(), 0); while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(buf.size())) return false;
+  *type = h.type;
+  payload->assign(buf.begin() + sizeof h, buf.end());
+  return true;
+}
+
+static void vreport(int err, const char* fmt, va_list ap) {
+  char msg[4096];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  if (n < 0) n = 0;
+  if (n >= static_cast<int>(sizeof msg)) n = sizeof msg - 1;
+  if (err) {
+    // Go-style lower-case errno text: callers (conmon) match "no such file or directory".
+    char es[128];
+    snprintf(es, sizeof es, "%s", strerror(err));
+    if (es[0] >= 'A' && es[0] <= 'Z' && !(es[1] >= 'A' && es[1] <= 'Z')) es[0] = static_cast<char>(es[0] - 'A' + 'a');
+    int m = snprintf(msg + n, sizeof msg - n, ": %s", es);
+    if (m > 0) n += m;
+    if (n >= static_cast<int>(sizeof msg)) n = sizeof msg - 1;
+  }
+  if (g_report_fd < 0 || !send_msg(g_report_fd, MSG_ERROR, err, msg, n)) {
+    // No parent to tell (after the fifo was released): stderr is all we have.
+    dprintf(2, "ocits: %.*s\n", n, msg);
+  }
+}
+
+void fail(int err, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(err, fmt, ap);
+  va_end(ap);
+  _exit(err == ENOENT ? 127 : (err == EACCES ? 126 : 1));
+}
+
+void fail_errno(const char* fmt, ...) {
+  int err = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(err, fmt, ap);
+  va_end(ap);
+  _exit(1);
+}
+
+}  // namespace ocits

@@ -1,0 +1,339 @@
+// The N-API module: the few kernel calls the TypeScript runtime cannot make
+// with Node's own API. Everything else (planning, state, cgroups) is in lib/.
+#include <napi.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <string>
+#include <vector>
+#include "../common/protocol.h"
+
+namespace {
+
+using ocits::MsgHeader;
+
+Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
+  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+// The init runs from a sealed in-memory copy of its executable, so that no
+// process of the container can ever open the runtime's binary for writing
+// through /proc/PID/exe (the CVE-2019-5736 class). One copy per runtime process.
+int SealedInit(const std::string& path, std::string* err) {
+  static int cached = -1;
+  static std::string cached_path;
+  if (cached >= 0 && cached_path == path) return cached;
+  int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) { *err = "open " + path + ": " + strerror(errno); return -1; }
+  struct stat st;
+  if (fstat(src, &st) < 0) { *err = "stat " + path + ": " + strerror(errno); close(src); return -1; }
+  int mfd = static_cast<int>(syscall(SYS_memfd_create, "ocits-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (mfd < 0) { *err = std::string("memfd_create: ") + strerror(errno); close(src); return -1; }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, src, &off, static_cast<size_t>(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) { *err = "copy " + path + ": " + strerror(n < 0 ? errno : EIO); close(src); close(mfd); return -1; }
+  }
+  close(src);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    *err = std::string("seal the init image: ") + strerror(errno);
+    close(mfd);
+    return -1;
+  }
+  cached = mfd;
+  cached_path = path;
+  return mfd;
+}
+
+// spawnInit(initPath, preserveFds) -> { pid, sock }
+Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int preserve = info[1].As<Napi::Number>().Int32Value();
+  if (preserve < 0) preserve = 0;
+  std::string err;
+  int img = SealedInit(path, &err);
+  if (img < 0) throw Napi::Error::New(env, "prepare the init: " + err);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw ErrnoError(env, errno, "socketpair");
+  int sock_no = 3 + preserve, img_no = sock_no + 1;
+  // Move both out of the way of the fds the child must get, then dup2 them in.
+  int sock_tmp = fcntl(sv[1], F_DUPFD_CLOEXEC, img_no + 1);
+  int img_tmp = fcntl(img, F_DUPFD_CLOEXEC, img_no + 1);
+  close(sv[1]);
+  if (sock_tmp < 0 || img_tmp < 0) {
+    int e = errno;
+    if (sock_tmp >= 0) close(sock_tmp);
+    if (img_tmp >= 0) close(img_tmp);
+    close(sv[0]);
+    throw ErrnoError(env, e, "dup");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, sock_tmp, sock_no);
+  posix_spawn_file_actions_adddup2(&fa, img_tmp, img_no);
+  posix_spawnattr_t at;
+  posix_spawnattr_init(&at);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);  // Node ignores SIGPIPE; the container must not inherit that
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string exe = "/proc/self/fd/" + std::to_string(img_no);
+  std::string sock_arg = std::to_string(sock_no);
+  char* argv[] = {const_cast<char*>("ocits-init"), const_cast<char*>(sock_arg.c_str()), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid;
+  int rc = posix_spawn(&pid, exe.c_str(), &fa, &at, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  close(sock_tmp);
+  close(img_tmp);
+  if (rc != 0) {
+    close(sv[0]);
+    throw ErrnoError(env, rc, "spawn the init");
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, pid));
+  out.Set("sock", Napi::Number::New(env, sv[0]));
+  return out;
+}
+
+// send(sock, type, payload?)
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  uint32_t type = info[1].As<Napi::Number>().Uint32Value();
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  if (info.Length() > 2 && info[2].IsBuffer()) {
+    auto b = info[2].As<Napi::Buffer<uint8_t>>();
+    data = b.Data();
+    len = b.Length();
+  }
+  MsgHeader h{type, 0, static_cast<uint32_t>(len), 0};
+  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<uint8_t*>(data), len}};
+  struct msghdr m {};
+  m.msg_iov = iov;
+  m.msg_iovlen = len ? 2 : 1;
+  ssize_t n;
+  do n = sendmsg(fd, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n < 0) throw ErrnoError(env, errno, "send to the init");
+  return env.Undefined();
+}
+
+// recv(sock, timeoutMs) -> { type, err, payload } | null on timeout; type 0 on EOF
+Napi::Value Recv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  struct pollfd pfd = {fd, POLLIN, 0};
+  int rc;
+  do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw ErrnoError(env, errno, "poll the init socket");
+  if (rc == 0) return env.Null();
+  MsgHeader h{};
+  ssize_t n;
+  do n = recv(fd, &h, sizeof h, MSG_PEEK); while (n < 0 && errno == EINTR);
+  Napi::Object out = Napi::Object::New(env);
+  if (n <= 0) {
+    out.Set("type", Napi::Number::New(env, 0));
+    out.Set("err", Napi::Number::New(env, n < 0 ? errno : 0));
+    return out;
+  }
+  std::vector<uint8_t> buf(sizeof h + (n == sizeof h ? h.len : 0));
+  do n = recv(fd, buf.data(), buf.size(), 0); while (n < 0 && errno == EINTR);
+  if (n < static_cast<ssize_t>(sizeof h)) {
+    out.Set("type", Napi::Number::New(env, 0));
+    out.Set("err", Napi::Number::New(env, EPROTO));
+    return out;
+  }
+  out.Set("type", Napi::Number::New(env, h.type));
+  out.Set("err", Napi::Number::New(env, h.err));
+  out.Set("payload", Napi::Buffer<uint8_t>::Copy(env, buf.data() + sizeof h, static_cast<size_t>(n) - sizeof h));
+  return out;
+}
+
+Napi::Object DecodeStatus(Napi::Env env, int pid, int status) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, pid));
+  if (pid > 0 && WIFEXITED(status)) {
+    out.Set("code", Napi::Number::New(env, WEXITSTATUS(status)));
+  } else if (pid > 0 && WIFSIGNALED(status)) {
+    out.Set("signal", Napi::Number::New(env, WTERMSIG(status)));
+    out.Set("code", Napi::Number::New(env, 128 + WTERMSIG(status)));
+  }
+  return out;
+}
+
+// waitpid(pid, nohang) -> { pid, code?, signal? }  (pid 0: still running)
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  bool nohang = info.Length() > 1 && info[1].ToBoolean();
+  int status = 0, rc;
+  do rc = waitpid(pid, &status, nohang ? WNOHANG : 0); while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw ErrnoError(env, errno, "waitpid " + std::to_string(pid));
+  return DecodeStatus(env, rc, status);
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, int pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    do rc_ = waitpid(pid_, &status_, 0); while (rc_ < 0 && errno == EINTR);
+    if (rc_ < 0) err_ = errno;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (rc_ < 0) deferred_.Reject(ErrnoError(env, err_, "waitpid " + std::to_string(pid_)).Value());
+    else deferred_.Resolve(DecodeStatus(env, rc_, status_));
+  }
+
+ private:
+  int pid_, rc_ = -1, status_ = 0, err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+// waitAsync(pid) -> Promise<{ pid, code, signal? }> (waits in the thread pool)
+Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
+  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  auto p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  mode_t old = umask(0);
+  int rc = mkfifo(path.c_str(), mode);
+  int e = errno;
+  umask(old);
+  if (rc < 0) throw ErrnoError(env, e, "mkfifo " + path);
+  return env.Undefined();
+}
+
+// flock(fd, exclusive, nonblock) -> true, or false when nonblock and held elsewhere
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].ToBoolean() ? LOCK_EX : LOCK_SH;
+  if (info.Length() > 2 && info[2].ToBoolean()) op |= LOCK_NB;
+  int rc;
+  do rc = flock(fd, op); while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    if (errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+    throw ErrnoError(env, errno, "flock");
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// releaseFifo(path, pid, timeoutMs) -> "started" | "dead" | "timeout"
+// Opens the exec fifo for reading without blocking, then waits for the init's
+// byte while watching (through a pidfd) that the init is still alive.
+Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int pid = info[1].As<Napi::Number>().Int32Value();
+  int timeout = info[2].As<Napi::Number>().Int32Value();
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    if (errno == ESRCH) return Napi::String::New(env, "dead");
+    throw ErrnoError(env, errno, "pidfd_open " + std::to_string(pid));
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    close(pidfd);
+    throw ErrnoError(env, e, "open exec fifo " + path);
+  }
+  const char* result = "timeout";
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+    int left = timeout < 0 ? -1 : static_cast<int>(timeout - spent);
+    if (timeout >= 0 && left <= 0) break;
+    int rc = poll(p, 2, left);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) {
+      int e = errno;
+      close(fd);
+      close(pidfd);
+      throw ErrnoError(env, e, "poll exec fifo");
+    }
+    if (p[0].revents & POLLIN) {
+      char c;
+      ssize_t n = read(fd, &c, 1);
+      result = n == 1 ? "started" : "dead";
+      break;
+    }
+    if (p[0].revents & POLLHUP) { result = "dead"; break; }
+    if (p[1].revents & POLLIN) { result = "dead"; break; }
+  }
+  close(fd);
+  close(pidfd);
+  return Napi::String::New(env, result);
+}
+
+Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (prctl(PR_SET_CHILD_SUBREAPER, info[0].ToBoolean() ? 1 : 0, 0, 0, 0) < 0) throw ErrnoError(env, errno, "prctl subreaper");
+  return env.Undefined();
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  close(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
+  const struct scmp_version* v = seccomp_version();
+  return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
+  exports.Set("send", Napi::Function::New(env, Send));
+  exports.Set("recv", Napi::Function::New(env, Recv));
+  exports.Set("waitpid", Napi::Function::New(env, WaitPid));
+  exports.Set("waitAsync", Napi::Function::New(env, WaitAsync));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo));
+  exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ocits_native, Init)
