@@ -69,7 +69,9 @@ void apply_caps(const Plan& p) {
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail_errno("clear ambient capabilities");
   for (int cap = 0; cap < 64; cap++) {
     if (!(p.cap_ambient & (1ULL << cap))) continue;
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+    // As runc: an ambient capability that is not also permitted and
+    // inheritable cannot be raised, and that is not an error.
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM && errno != EINVAL)
       fail_errno("raise ambient capability %d (process.capabilities.ambient)", cap);
   }
 }

@@ -88,6 +88,10 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
+  // Node opens its stdio close-on-exec; the container inherits them (and the
+  // preserved fds): dup2 onto itself clears FD_CLOEXEC in the child only.
+  for (int fd = 0; fd < sock_no; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
   posix_spawn_file_actions_adddup2(&fa, sock_tmp, sock_no);
   posix_spawn_file_actions_adddup2(&fa, img_tmp, img_no);
   posix_spawnattr_t at;
@@ -303,6 +307,23 @@ Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, result);
 }
 
+// awaitExit(pid, timeoutMs) -> true once the process has exited (or never existed)
+Napi::Value AwaitExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  int timeout = info[1].As<Napi::Number>().Int32Value();
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    if (errno == ESRCH) return Napi::Boolean::New(env, true);
+    throw ErrnoError(env, errno, "pidfd_open " + std::to_string(pid));
+  }
+  struct pollfd p = {pidfd, POLLIN, 0};
+  int rc;
+  do rc = poll(&p, 1, timeout); while (rc < 0 && errno == EINTR);
+  close(pidfd);
+  return Napi::Boolean::New(env, rc > 0);
+}
+
 Napi::Value SetSubreaper(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (prctl(PR_SET_CHILD_SUBREAPER, info[0].ToBoolean() ? 1 : 0, 0, 0, 0) < 0) throw ErrnoError(env, errno, "prctl subreaper");
@@ -328,6 +349,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo));
+  exports.Set("awaitExit", Napi::Function::New(env, AwaitExit));
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));

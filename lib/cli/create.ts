@@ -1,0 +1,45 @@
+import { guard, id, type Cmd } from './common';
+
+export interface CreateArgs {
+  'container-id': string;
+  bundle: string;
+  'pid-file'?: string;
+  'console-socket'?: string;
+  'no-pivot': boolean;
+  'no-new-keyring': boolean;
+  'preserve-fds': number;
+}
+
+export function createOptions(a: CreateArgs & { root: string; 'systemd-cgroup': boolean }) {
+  return {
+    root: a.root,
+    id: id(a),
+    bundle: a.bundle,
+    pidFile: a['pid-file'],
+    consoleSocket: a['console-socket'],
+    noPivot: a['no-pivot'],
+    noNewKeyring: a['no-new-keyring'],
+    preserveFds: a['preserve-fds'],
+    systemdCgroup: a['systemd-cgroup'],
+  };
+}
+
+export const createFlags = {
+  bundle: { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' },
+  'pid-file': { type: 'string', describe: 'file to write the container init pid to' },
+  'console-socket': { type: 'string', describe: 'unix socket to receive the pty master of a terminal' },
+  'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot_root to jail the process inside rootfs' },
+  'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring for the container' },
+  'preserve-fds': { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container (3 .. 3+N-1)' },
+} as const;
+
+export const command: Cmd<CreateArgs> = {
+  command: 'create <container-id>',
+  describe: 'create a container',
+  builder: (y) => y.options(createFlags) as never,
+  handler: (a) =>
+    guard(() => {
+      const { create } = require('../runtime/create') as typeof import('../runtime/create');
+      create(createOptions(a));
+    }),
+};

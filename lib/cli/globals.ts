@@ -1,0 +1,67 @@
+/** The global flags every subcommand shares, as runc has them. */
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  'log-format': 'text' | 'json';
+  debug: boolean;
+  'systemd-cgroup': boolean;
+  criu?: string;
+}
+
+/** Long flags that runc (Go's flag package) also accepts with one dash. */
+export const LONG_FLAGS = new Set([
+  'root', 'log', 'log-format', 'debug', 'systemd-cgroup', 'criu', 'rootless', 'help', 'version',
+  'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'detach', 'keep',
+  'no-subreaper', 'all', 'force', 'format', 'quiet', 'signal',
+]);
+
+/** "-bundle x" -> "--bundle x", "-log-format=json" -> "--log-format=json": runc callers use both forms. */
+export function normalizeArgv(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a.length > 2 && a[0] === '-' && a[1] !== '-') {
+      const name = a.slice(1).split('=')[0];
+      if (LONG_FLAGS.has(name)) {
+        out.push('-' + a);
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/** Find the global logging flags before parsing, so even a usage error reaches --log. */
+export function prescanLog(argv: string[]): { file?: string; format?: string; debug: boolean } {
+  const r: { file?: string; format?: string; debug: boolean } = { debug: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const val = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+    if (name === '--log') r.file = val;
+    else if (name === '--log-format') r.format = val;
+    else if (name === '--debug') r.debug = true;
+  }
+  return r;
+}
+
+/** A signal by name (KILL, SIGKILL) or number. */
+export function parseSignal(s: string): number {
+  const { signals } = require('node:os').constants as { signals: Record<string, number> };
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n > 0 && n < 65) return n;
+  } else {
+    const up = s.toUpperCase();
+    const n = signals[up.startsWith('SIG') ? up : `SIG${up}`];
+    if (n !== undefined) return n;
+  }
+  const { OcitsError } = require('../errors') as typeof import('../errors');
+  throw new OcitsError('EUSAGE', `unknown signal "${s}"`);
+}

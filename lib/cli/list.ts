@@ -1,0 +1,34 @@
+import { guard, type Cmd } from './common';
+import type { StateOutput } from '../runtime/state';
+
+/** Go's text/tabwriter as runc uses it: minwidth 12, padding 3, blanks. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 12, c.length + 3, 12)));
+  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('') + '\n').join('');
+}
+
+export function listText(items: StateOutput[]): string {
+  return table([
+    ['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
+    ...items.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner]),
+  ]);
+}
+
+export const command: Cmd<{ format: string; quiet: boolean }> = {
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'lists containers started by ocits with the given root',
+  builder: (y) =>
+    y.options({
+      format: { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table', describe: 'select one of: table or json' },
+      quiet: { alias: 'q', type: 'boolean', default: false, describe: 'display only container IDs' },
+    }) as never,
+  handler: (a) =>
+    guard(() => {
+      const items = (require('../runtime/state') as typeof import('../runtime/state')).list(a.root);
+      if (a.quiet) process.stdout.write(items.map((s) => s.id + '\n').join(''));
+      else if (a.format === 'json') process.stdout.write(JSON.stringify(items) + '\n');
+      else process.stdout.write(listText(items));
+    }),
+};

@@ -1,0 +1,57 @@
+/**
+ * The typed face of the C++ addon (addon/native/addon.cc). Loaded lazily so
+ * that commands which never touch the kernel's special calls do not pay for it.
+ */
+import * as path from 'node:path';
+
+export interface WaitResult {
+  pid: number; // 0 when WNOHANG found it still running
+  code?: number; // exit code, or 128+signal
+  signal?: number;
+}
+export interface RecvResult {
+  type: number;
+  err: number;
+  payload?: Buffer;
+}
+interface Addon {
+  spawnInit(initPath: string, preserveFds: number): { pid: number; sock: number };
+  send(sock: number, type: number, payload?: Buffer): void;
+  recv(sock: number, timeoutMs: number): RecvResult | null;
+  waitpid(pid: number, nohang?: boolean): WaitResult;
+  waitAsync(pid: number): Promise<WaitResult>;
+  mkfifo(path: string, mode: number): void;
+  flock(fd: number, exclusive: boolean, nonblock?: boolean): boolean;
+  releaseFifo(path: string, pid: number, timeoutMs: number): 'started' | 'dead' | 'timeout';
+  awaitExit(pid: number, timeoutMs: number): boolean;
+  setSubreaper(on: boolean): void;
+  close(fd: number): void;
+  seccompVersion(): string;
+}
+
+/** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */
+function buildDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
+    dir = path.dirname(dir);
+    if (require('node:fs').existsSync(path.join(dir, 'binding.gyp'))) return path.join(dir, 'build', 'Release');
+  }
+  throw new Error('ocits: cannot find the build directory (run npm install)');
+}
+
+let addon: Addon | undefined;
+let dir: string | undefined;
+
+export function native(): Addon {
+  if (!addon) {
+    dir ??= buildDir();
+    addon = require(path.join(dir, 'ocits_native.node')) as Addon;
+  }
+  return addon;
+}
+
+/** Absolute path of the ocits-init executable built next to the addon. */
+export function initPath(): string {
+  dir ??= buildDir();
+  return path.join(dir, 'ocits-init');
+}

@@ -1,0 +1,38 @@
+/** Mirror of addon/common/protocol.h: keep both in step. */
+export const PLAN_MAGIC = 0x3150434f;
+export const PLAN_VERSION = 1;
+
+export const enum Msg {
+  EOF = 0,
+  PLAN = 1,
+  PID = 2,
+  READY = 3,
+  ERROR = 4,
+  HOOKS = 5,
+  HOOKS_DONE = 6,
+  MAPS = 7,
+  MAPS_DONE = 8,
+}
+
+export const enum PlanFlag {
+  NO_PIVOT = 1 << 0,
+  READONLY_ROOT = 1 << 1,
+  NO_NEW_PRIVS = 1 << 2,
+  SET_HOSTNAME = 1 << 3,
+  SET_DOMAINNAME = 1 << 4,
+  SETUP_DEV = 1 << 5,
+  HAS_CAPS = 1 << 6,
+  HAS_OOM = 1 << 7,
+  LOOPBACK = 1 << 8,
+  BIND_DEVICES = 1 << 9,
+  HAS_UMASK = 1 << 10,
+}
+
+export const enum MountExt {
+  BIND = 1 << 0,
+}
+
+export const enum HookPoint {
+  CREATE_RUNTIME = 1,
+  CREATE_CONTAINER = 2,
+}

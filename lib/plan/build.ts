@@ -1,0 +1,303 @@
+/**
+ * config.json -> InitPlan. Pure: everything the init needs is resolved here
+ * (names to numbers, options to flags, relative paths to absolute ones), and
+ * every config problem found here is reported with its JSON pointer before
+ * any process or kernel object exists.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OcitsError } from '../errors';
+import { capMask } from '../spec/caps';
+import type { Mount, Spec } from '../spec/types';
+import { MountExt, PlanFlag } from '../native/protocol';
+import { MS, PROPAGATION, parseMountOptions } from './mountopts';
+import type { InitPlan, PlanDevice, PlanMount } from './types';
+
+export const CLONE = {
+  mount: 0x00020000,
+  cgroup: 0x02000000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  user: 0x10000000,
+  pid: 0x20000000,
+  network: 0x40000000,
+  time: 0x00000080,
+} as const;
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+/** The spec's default devices (config-linux.md), as runc creates them. */
+const DEFAULT_DEVICES: PlanDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, mode: 0o666, uid: 0, gid: 0 },
+];
+
+/** Where the container's cgroup is on the host, for `cgroup` mounts. */
+export interface CgroupMountSource {
+  /** the hierarchy's directory name under /sys/fs/cgroup ("memory", "unified", ...) */
+  name: string;
+  /** the container's cgroup directory on the host */
+  source: string;
+}
+
+export interface PlanContext {
+  bundle: string;
+  fifoPath: string;
+  noPivot?: boolean;
+  /** v1/hybrid: one entry per hierarchy; pure v2: undefined */
+  cgroupHierarchies?: CgroupMountSource[];
+  /** Warnings for the log (ignored capabilities, ...). */
+  warnings?: string[];
+}
+
+function unsupported(pointer: string, what: string): OcitsError {
+  return new OcitsError('ENOTSUP', `unsupported config: ${pointer}: ${what} is not supported by ocits yet`, { pointer });
+}
+
+function invalid(pointer: string, what: string): OcitsError {
+  return new OcitsError('EINVAL_CONFIG', `invalid config: ${pointer}: ${what}`, { pointer });
+}
+
+/** The rootfs as an absolute host path (relative to the bundle), which must be a directory. */
+export function resolveRootfs(spec: Spec, bundle: string): string {
+  if (!spec.root?.path) throw invalid('/root/path', 'is required');
+  const p = path.resolve(bundle, spec.root.path);
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    throw new OcitsError('EBUNDLE', `invalid config: /root/path: rootfs ${p} does not exist`, { pointer: '/root/path' });
+  }
+  if (!fs.statSync(real).isDirectory()) {
+    throw new OcitsError('EBUNDLE', `invalid config: /root/path: rootfs ${p} is not a directory`, { pointer: '/root/path' });
+  }
+  return real;
+}
+
+function toU64(v: number): bigint {
+  // JSON numbers above 2^53 arrive rounded; anything at or past 2^64-1 is RLIM_INFINITY.
+  if (!Number.isFinite(v) || v >= 18446744073709551615) return 0xffffffffffffffffn;
+  return BigInt(Math.trunc(v));
+}
+
+function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): PlanMount[] {
+  const dest = m.destination;
+  if (!ctx.cgroupHierarchies) {
+    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [] }];
+  }
+  const perMount = flags & ~MS.RDONLY;
+  const out: PlanMount[] = [
+    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [] },
+  ];
+  for (const h of ctx.cgroupHierarchies) {
+    out.push({
+      source: h.source,
+      destination: path.posix.join(dest, h.name),
+      fstype: 'bind',
+      data: '',
+      flags: flags | MS.BIND | MS.REC,
+      ext: MountExt.BIND,
+      propagation: [],
+    });
+  }
+  if (flags & MS.RDONLY) {
+    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [] });
+  }
+  void i;
+  return out;
+}
+
+function planMounts(spec: Spec, ctx: PlanContext): { mounts: PlanMount[]; bindsDev: boolean } {
+  const mounts: PlanMount[] = [];
+  let bindsDev = false;
+  (spec.mounts ?? []).forEach((m, i) => {
+    const ptr = `/mounts/${i}`;
+    const dest = path.posix.resolve('/', m.destination);
+    const opts = parseMountOptions(m.options);
+    if (opts.unsupported.length) throw unsupported(`${ptr}/options`, `mount option "${opts.unsupported[0]}"`);
+    if (m.uidMappings || m.gidMappings) throw unsupported(`${ptr}/uidMappings`, 'an idmapped mount');
+    const bind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
+    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, ctx));
+      return;
+    }
+    let source = m.source ?? '';
+    if (bind) {
+      if (!source) throw invalid(`${ptr}/source`, 'a bind mount needs a source');
+      source = path.resolve(ctx.bundle, source);
+      if (!fs.existsSync(source)) throw invalid(`${ptr}/source`, `mount source ${source} does not exist`);
+      if (dest === '/dev') bindsDev = true;
+    } else if (!m.type) {
+      throw invalid(`${ptr}/type`, 'is required for a mount that is not a bind mount');
+    }
+    mounts.push({
+      source,
+      destination: dest,
+      fstype: bind ? 'bind' : m.type!,
+      data: opts.data,
+      flags: bind ? opts.flags | MS.BIND : opts.flags,
+      ext: bind ? MountExt.BIND : 0,
+      propagation: opts.propagation,
+    });
+  });
+  return { mounts, bindsDev };
+}
+
+function planDevices(spec: Spec): PlanDevice[] {
+  const byPath = new Map<string, PlanDevice>();
+  for (const d of DEFAULT_DEVICES) byPath.set(d.path, d);
+  (spec.linux?.devices ?? []).forEach((d, i) => {
+    const ptr = `/linux/devices/${i}`;
+    if (!path.posix.isAbsolute(d.path)) throw invalid(`${ptr}/path`, `device path ${JSON.stringify(d.path)} must be absolute`);
+    if (d.type !== 'p' && (d.major === undefined || d.minor === undefined)) {
+      throw invalid(ptr, `device ${d.path} of type "${d.type}" needs major and minor`);
+    }
+    byPath.set(d.path, {
+      path: path.posix.normalize(d.path),
+      type: d.type === 'u' ? 'c' : d.type,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      mode: d.fileMode ?? 0o666,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    });
+  });
+  return [...byPath.values()];
+}
+
+export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPlan {
+  const proc = spec.process;
+  const linux = spec.linux ?? {};
+  if (!proc) throw invalid('/process', 'is required to create a container');
+  if (!proc.args || proc.args.length === 0) throw invalid('/process/args', 'must name the program to run');
+  if (proc.terminal) throw unsupported('/process/terminal', 'a terminal (process.terminal: true)');
+  if (linux.seccomp) throw unsupported('/linux/seccomp', 'seccomp');
+  if (linux.uidMappings?.length || linux.gidMappings?.length) throw unsupported('/linux/uidMappings', 'a user namespace id mapping');
+  if (linux.timeOffsets && Object.keys(linux.timeOffsets).length) throw unsupported('/linux/timeOffsets', 'timeOffsets');
+  if (linux.personality) throw unsupported('/linux/personality', 'personality');
+  if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
+  if (proc.scheduler) throw unsupported('/process/scheduler', 'process.scheduler');
+  if (proc.ioPriority) throw unsupported('/process/ioPriority', 'process.ioPriority');
+  if (spec.hooks) {
+    for (const [name, list] of Object.entries(spec.hooks)) {
+      if (Array.isArray(list) && list.length) throw unsupported(`/hooks/${name}`, 'OCI hooks');
+    }
+  }
+
+  let flags = 0;
+  let cloneFlags = 0;
+  const joins: { type: number; path: string }[] = [];
+  const seen = new Set<string>();
+  (linux.namespaces ?? []).forEach((ns, i) => {
+    const ptr = `/linux/namespaces/${i}`;
+    if (seen.has(ns.type)) throw invalid(`${ptr}/type`, `namespace "${ns.type}" is listed twice`);
+    seen.add(ns.type);
+    const bit = CLONE[ns.type as keyof typeof CLONE];
+    if (bit === undefined) throw invalid(`${ptr}/type`, `unknown namespace type "${ns.type}"`);
+    if (ns.type === 'user') throw unsupported(ptr, 'a user namespace');
+    if (ns.path) {
+      if (!path.posix.isAbsolute(ns.path)) throw invalid(`${ptr}/path`, `namespace path ${JSON.stringify(ns.path)} must be absolute`);
+      joins.push({ type: bit, path: ns.path });
+    } else {
+      cloneFlags |= bit;
+      if (ns.type === 'network') flags |= PlanFlag.LOOPBACK;
+    }
+  });
+  if (!seen.has('mount')) throw invalid('/linux/namespaces', 'a mount namespace is required');
+  const newUts = (cloneFlags & CLONE.uts) !== 0;
+  if (spec.hostname) {
+    if (!newUts) throw invalid('/hostname', 'setting the hostname needs a new uts namespace');
+    flags |= PlanFlag.SET_HOSTNAME;
+  }
+  if (spec.domainname) {
+    if (!newUts) throw invalid('/domainname', 'setting the domainname needs a new uts namespace');
+    flags |= PlanFlag.SET_DOMAINNAME;
+  }
+  if (linux.sysctl) {
+    for (const key of Object.keys(linux.sysctl)) {
+      if (key.includes('/') || key.split('.').includes('..')) throw invalid(`/linux/sysctl/${key}`, 'is not a sysctl name');
+    }
+  }
+
+  const { mounts, bindsDev } = planMounts(spec, ctx);
+  if (!bindsDev) flags |= PlanFlag.SETUP_DEV;
+  if (ctx.noPivot) flags |= PlanFlag.NO_PIVOT;
+  if (spec.root?.readonly) flags |= PlanFlag.READONLY_ROOT;
+  if (proc.noNewPrivileges) flags |= PlanFlag.NO_NEW_PRIVS;
+
+  let rootPropagation = 0;
+  if (linux.rootfsPropagation) {
+    const v = PROPAGATION[linux.rootfsPropagation];
+    if (v === undefined) throw invalid('/linux/rootfsPropagation', `unknown propagation "${linux.rootfsPropagation}"`);
+    rootPropagation = v;
+  }
+
+  const rlimits = (proc.rlimits ?? []).map((r, i) => {
+    const resource = RLIMITS[r.type];
+    if (resource === undefined) throw invalid(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
+    const soft = toU64(r.soft);
+    const hard = toU64(r.hard);
+    if (soft > hard) throw invalid(`/process/rlimits/${i}/soft`, `soft limit ${r.soft} is above the hard limit ${r.hard}`);
+    return { resource, soft, hard };
+  });
+
+  const caps = { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n };
+  if (proc.capabilities) {
+    flags |= PlanFlag.HAS_CAPS;
+    const ignored: string[] = [];
+    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+      caps[set] = capMask(proc.capabilities[set] ?? [], `/process/capabilities/${set}`, { unknown: 'ignore', ignored });
+    }
+    if (ignored.length) ctx.warnings?.push(`ignoring unknown or unavailable capabilities: [${[...new Set(ignored)].sort().join(' ')}]`);
+  }
+  if (proc.oomScoreAdj !== undefined) flags |= PlanFlag.HAS_OOM;
+  const user = proc.user ?? { uid: 0, gid: 0 };
+
+  return {
+    flags,
+    cloneFlags,
+    joins,
+    rootfs,
+    rootPropagation,
+    hostname: spec.hostname ?? '',
+    domainname: spec.domainname ?? '',
+    mounts,
+    devices: bindsDev ? [] : planDevices(spec),
+    maskedPaths: linux.maskedPaths ?? [],
+    readonlyPaths: linux.readonlyPaths ?? [],
+    sysctls: Object.entries(linux.sysctl ?? {}),
+    rlimits,
+    oomScoreAdj: proc.oomScoreAdj ?? 0,
+    caps,
+    uid: user.uid,
+    gid: user.gid,
+    additionalGids: user.additionalGids ?? [],
+    umask: user.umask ?? 0o022,
+    cwd: proc.cwd,
+    args: proc.args,
+    env: proc.env ?? [],
+    fifoPath: ctx.fifoPath,
+    hookPoints: 0,
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * create: validate, plan, claim the id, place the init in its cgroup, drive
+ * it through the setup protocol, record the state. Returns only once the
+ * init is blocked on the exec fifo. Any failure undoes every step taken, in
+ * reverse order: no state dir, no cgroup, no process, no mount is left.
+ */
+import * as path from 'node:path';
+import { newManager, type CgroupManager } from '../cgroups';
+import { OcitsError, wrapError } from '../errors';
+import * as log from '../log';
+import { initPath, native } from '../native';
+import { Msg } from '../native/protocol';
+import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
+import { encodePlan } from '../plan/encode';
+import { loadConfig } from '../spec/validate';
+import type { Spec } from '../spec/types';
+import { Lock } from '../state/lock';
+import { procInfo } from '../state/proc';
+import { Store, writeFileAtomic, type StoredState } from '../state/store';
+import { rfc3339Nano } from './status';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+}
+
+export interface Created {
+  pid: number;
+  state: StoredState;
+  spec: Spec;
+}
+
+/** How long the init may take to report each step (mounts on a slow disk, a big rootfs bind). */
+const INIT_STEP_TIMEOUT_MS = 60_000;
+
+function hierarchiesOf(cg: CgroupManager): CgroupMountSource[] | undefined {
+  if (cg.mode === 'v2') return undefined;
+  const out = new Map<string, string>();
+  for (const dir of Object.values(cg.paths)) {
+    // "/sys/fs/cgroup/<hierarchy>/<container path>": the hierarchy is the first component.
+    const rel = path.relative('/sys/fs/cgroup', dir).split(path.sep);
+    if (rel[0] && rel[0] !== '..') out.set(rel[0], dir);
+  }
+  return [...out].map(([name, source]) => ({ name, source }));
+}
+
+/** Talk the init through its setup. Returns the container init's host pid. */
+function driveInit(sock: number, stage1: number): number {
+  const n = native();
+  let pid = 0;
+  for (;;) {
+    const m = n.recv(sock, INIT_STEP_TIMEOUT_MS);
+    if (m === null) throw new OcitsError('EINIT', `container init did not report within ${INIT_STEP_TIMEOUT_MS / 1000}s`);
+    switch (m.type) {
+      case Msg.PID:
+        pid = m.payload!.readUInt32LE(0);
+        break;
+      case Msg.READY:
+        if (!pid) throw new OcitsError('EINIT', 'container init is ready but its pid is unknown');
+        return pid;
+      case Msg.ERROR:
+        throw new OcitsError('EINIT', m.payload!.toString('utf8'), { errno: m.err });
+      case Msg.EOF: {
+        const w = n.waitpid(stage1, true);
+        const how = w.pid && w.signal ? ` (killed by signal ${w.signal})` : w.pid ? ` (exit code ${w.code})` : '';
+        throw new OcitsError('EINIT', `container init exited before it was ready${how}`);
+      }
+      default:
+        throw new OcitsError('EINIT', `unexpected message ${m.type} from the container init`);
+    }
+  }
+}
+
+export function create(o: CreateOptions): Created {
+  const store = new Store(o.root);
+  const bundle = path.resolve(o.bundle);
+  // Everything that can be checked without touching the host comes first.
+  const spec = loadConfig(bundle);
+  const rootfs = resolveRootfs(spec, bundle);
+  if (o.consoleSocket) throw new OcitsError('ENOTSUP', 'console socket provided but process.terminal is not supported by ocits yet');
+  const cg = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
+  const fifoPath = store.fifo(o.id);
+  const warnings: string[] = [];
+  const plan = buildPlan(spec, rootfs, {
+    bundle,
+    fifoPath,
+    noPivot: o.noPivot,
+    cgroupHierarchies: hierarchiesOf(cg),
+    warnings,
+  });
+  for (const w of warnings) log.warn(w);
+  const planBytes = encodePlan(plan);
+
+  store.claim(o.id);
+  const undo: (() => void)[] = [() => store.remove(o.id)];
+  const lock = Lock.acquire(store.dir(o.id));
+  const n = native();
+  let sock = -1;
+  let stage1 = 0;
+  let pid = 0;
+  try {
+    const state: StoredState = {
+      ociVersion: spec.ociVersion,
+      id: o.id,
+      pid: 0,
+      initStartTime: '',
+      bundle,
+      rootfs,
+      created: rfc3339Nano(),
+      owner: '',
+      creating: true,
+      systemdCgroup: !!o.systemdCgroup,
+      newPidNs: (plan.cloneFlags & CLONE.pid) !== 0,
+    };
+    if (spec.annotations && Object.keys(spec.annotations).length) state.annotations = spec.annotations;
+    n.mkfifo(fifoPath, 0o622);
+    // Recorded before the cgroup exists, so that `delete --force` of a create
+    // killed half way knows what to remove.
+    state.cgroup = cg.toJSON();
+    store.write(state);
+    undo.push(() => cg.destroy());
+    cg.create();
+
+    const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
+    sock = spawned.sock;
+    stage1 = spawned.pid;
+    undo.push(() => {
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      if (stage1) {
+        try {
+          process.kill(stage1, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        n.waitpid(stage1);
+      }
+    });
+    cg.addPid(stage1);
+    n.send(sock, Msg.PLAN, planBytes);
+    pid = driveInit(sock, stage1);
+    const w = n.waitpid(stage1);
+    stage1 = 0;
+    if (w.code !== 0) throw new OcitsError('EINIT', `container init stage 1 exited with ${w.code}`);
+    const info = procInfo(pid);
+    if (!info) throw new OcitsError('EINIT', 'container init exited during create');
+    state.pid = pid;
+    state.initStartTime = info.startTime;
+    delete state.creating;
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
+    store.write(state);
+    return { pid, state, spec };
+  } catch (e) {
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch (u) {
+        log.warn(`undo create: ${(u as Error).message}`);
+      }
+    }
+    throw e instanceof OcitsError ? e : wrapError(e, 'create');
+  } finally {
+    if (sock >= 0) n.close(sock);
+    lock?.release();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * delete: remove a stopped container (its cgroup, then its state). A created
+ * container is killed first, as runc does; a running or paused one only with
+ * --force. Tolerates a container whose create was cut off half way.
+ */
+import { loadManager } from '../cgroups';
+import { OcitsError } from '../errors';
+import { native } from '../native';
+import { Lock } from '../state/lock';
+import { Store, type StoredState } from '../state/store';
+import { statusOf } from './status';
+
+const KILL_WAIT_MS = 10_000;
+
+function killInit(s: StoredState): void {
+  try {
+    process.kill(s.pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  if (!native().awaitExit(s.pid, KILL_WAIT_MS)) {
+    throw new OcitsError('ESYS', `container init ${s.pid} did not exit within ${KILL_WAIT_MS / 1000}s of SIGKILL`);
+  }
+}
+
+/** Remove what is left of a container: processes, cgroup, state dir. */
+function destroy(store: Store, s: StoredState | undefined, id: string): void {
+  if (s?.cgroup) loadManager(s.cgroup).destroy();
+  store.remove(id);
+}
+
+export function del(root: string, id: string, force = false): void {
+  const store = new Store(root);
+  const missing = () => {
+    if (!force) throw new OcitsError('ENOTFOUND', `container ${id} does not exist`);
+  };
+  if (!store.exists(id)) return missing();
+  const lock = Lock.acquire(store.dir(id));
+  if (!lock) return missing();
+  try {
+    const s = store.read(id);
+    if (!s || s.creating) {
+      // A create that died half way (we hold its lock, so it is gone).
+      if (!s && !force) throw new OcitsError('ENOTFOUND', `container ${id} does not exist`);
+      return destroy(store, s, id);
+    }
+    const status = statusOf(s, store.dir(id));
+    if (status === 'running' || status === 'paused') {
+      if (!force) throw new OcitsError('ESTATE', `cannot delete container ${id} that is not stopped: ${status}`);
+      killInit(s);
+    } else if (status === 'created') {
+      killInit(s);
+    }
+    destroy(store, s, id);
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,37 @@
+/** The container's status as the CLI reports it, derived from what is true now. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isAlive } from '../state/proc';
+import { FIFO_FILE, type StoredState } from '../state/store';
+
+export type Status = 'created' | 'running' | 'paused' | 'stopped';
+
+function frozen(s: StoredState): boolean {
+  const paths = s.cgroup?.paths;
+  if (!paths) return false;
+  try {
+    if (paths.freezer) return fs.readFileSync(path.join(paths.freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+    if (s.cgroup?.mode === 'v2' && paths.unified) {
+      return /^frozen 1$/m.test(fs.readFileSync(path.join(paths.unified, 'cgroup.events'), 'utf8'));
+    }
+  } catch {
+    /* no freezer: not paused */
+  }
+  return false;
+}
+
+export function statusOf(s: StoredState, stateDir: string): Status {
+  if (!s.pid || !isAlive(s.pid, s.initStartTime)) return 'stopped';
+  if (fs.existsSync(path.join(stateDir, FIFO_FILE))) return 'created';
+  return frozen(s) ? 'paused' : 'running';
+}
+
+/** RFC3339 with nanoseconds in UTC, trailing zeros trimmed (Go's RFC3339Nano). */
+export function rfc3339Nano(): string {
+  const ms = performance.timeOrigin + performance.now();
+  const secs = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - secs * 1000) * 1e6);
+  const base = new Date(secs * 1000).toISOString().slice(0, 19);
+  const frac = nanos > 0 ? '.' + String(nanos).padStart(9, '0').replace(/0+$/, '') : '';
+  return `${base}${frac}Z`;
+}

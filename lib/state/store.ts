@@ -1,0 +1,134 @@
+/**
+ * The state store under --root: one directory per container holding
+ * state.json (written atomically: tmp + rename), the exec fifo while the
+ * container is created, and serving as the container's lock (flock on the
+ * directory). Reads tolerate a container whose create was cut off half way.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OcitsError } from '../errors';
+import type { SavedCgroup } from '../cgroups/types';
+
+export const DEFAULT_ROOT = '/run/ocits';
+export const STATE_FILE = 'state.json';
+export const FIFO_FILE = 'exec.fifo';
+
+/** What ocits keeps about a container (its own format, not the CLI's output). */
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container init (0 until known) */
+  pid: number;
+  /** field 22 of /proc/PID/stat at create: a reused pid is never taken for the init */
+  initStartTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC3339 with nanoseconds */
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+  /** true until create has finished */
+  creating?: boolean;
+  cgroup?: SavedCgroup;
+  systemdCgroup: boolean;
+  /** the init is in a new pid namespace (its exit kills every process of the container) */
+  newPidNs: boolean;
+}
+
+/** runc's rule for container ids. */
+const ID_RE = /^[\w+\-.]+$/;
+
+export function validateId(id: string): void {
+  if (!id) throw new OcitsError('EUSAGE', 'container id cannot be empty');
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new OcitsError('EUSAGE', `invalid container id format: ${id}`);
+  if (id.length > 1024) throw new OcitsError('EUSAGE', `invalid container id format: ${id} (too long)`);
+}
+
+export class Store {
+  readonly root: string;
+  constructor(root: string = DEFAULT_ROOT) {
+    this.root = path.resolve(root);
+  }
+
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+  fifo(id: string): string {
+    return path.join(this.root, id, FIFO_FILE);
+  }
+
+  /** Claim an id: mkdir is atomic, so of two concurrent creates exactly one wins. */
+  claim(id: string): void {
+    validateId(id);
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(this.dir(id), { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OcitsError('EEXIST', `container with id exists: ${id}`);
+      throw e;
+    }
+  }
+
+  exists(id: string): boolean {
+    return fs.existsSync(this.dir(id));
+  }
+
+  /** The stored state, or undefined when the dir or state.json is missing or unreadable. */
+  read(id: string): StoredState | undefined {
+    validateId(id);
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.dir(id), STATE_FILE), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as StoredState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Like read, but a missing container is the caller's error. */
+  load(id: string): StoredState {
+    const s = this.read(id);
+    if (!s || s.creating) throw new OcitsError('ENOTFOUND', `container ${id} does not exist`);
+    return s;
+  }
+
+  write(s: StoredState): void {
+    const dir = this.dir(s.id);
+    const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
+    fs.writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
+    fs.renameSync(tmp, path.join(dir, STATE_FILE));
+  }
+
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    try {
+      return fs
+        .readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && ID_RE.test(d.name))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** Write a file atomically (tmp + rename) in its own directory. */
+export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data, { mode });
+  try {
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
