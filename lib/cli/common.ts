@@ -4,17 +4,34 @@ import type { GlobalArgs } from './globals';
 
 export type Cmd<T> = CommandModule<GlobalArgs, T & GlobalArgs>;
 
-/** Run a handler body; any error becomes `ocits: message`, exit 1. */
+let pending: (() => void) | undefined;
+
+/**
+ * Handlers do not act while yargs parses: they leave their work here and
+ * main() runs it once parsing is over (so the build can warm the parser
+ * without running anything, and yargs' own bookkeeping stays off the clock).
+ */
+export function takePending(): (() => void) | undefined {
+  const p = pending;
+  pending = undefined;
+  return p;
+}
+
+/** Queue a handler body; any error becomes `ocits: message`, exit 1. */
 export function guard(body: () => void): void {
-  try {
-    body();
-  } catch (e) {
-    (require('./main') as typeof import('./main')).fail(e);
-  }
+  pending = () => {
+    try {
+      body();
+    } catch (e) {
+      (require('./main') as typeof import('./main')).fail(e);
+    }
+  };
 }
 
 export function guardAsync(body: () => Promise<void>): void {
-  body().catch((e) => (require('./main') as typeof import('./main')).fail(e));
+  pending = () => {
+    body().catch((e) => (require('./main') as typeof import('./main')).fail(e));
+  };
 }
 
 export function id(a: { 'container-id': string }): string {

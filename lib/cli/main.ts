@@ -5,9 +5,24 @@
 import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import * as log from '../log';
+import { takePending } from './common';
 import { normalizeArgv, prescanLog } from './globals';
 
-const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec', 'features'] as const;
+/** Static requires, so that the build can bundle every subcommand into one file. */
+const COMMANDS = [
+  () => require('./create'),
+  () => require('./start'),
+  () => require('./state'),
+  () => require('./kill'),
+  () => require('./delete'),
+  () => require('./run'),
+  () => require('./list'),
+  () => require('./spec'),
+  () => require('./features'),
+];
+
+/** The git commit, filled in by the bundler (scripts/bundle.js). */
+declare const __OCITS_COMMIT__: string | undefined;
 
 /** A failure ends the command: one error line in the log, `ocits: msg` on stderr, exit 1. */
 export function fail(err: unknown): never {
@@ -19,12 +34,7 @@ export function fail(err: unknown): never {
 function versionText(): string {
   const { ocitsVersion } = require('../spec/features') as typeof import('../spec/features');
   const { SPEC_VERSION } = require('../spec/version') as typeof import('../spec/version');
-  let commit = 'unknown';
-  try {
-    commit = (require('../../build-info.json') as { commit: string }).commit;
-  } catch {
-    /* built without git */
-  }
+  const commit = typeof __OCITS_COMMIT__ === 'string' ? __OCITS_COMMIT__ : 'unknown';
   let seccomp = 'unknown';
   try {
     seccomp = (require('../native') as typeof import('../native')).native().seccompVersion();
@@ -37,12 +47,24 @@ function versionText(): string {
 export function main(rawArgv: string[]): void {
   const argv = normalizeArgv(rawArgv);
   const pre = prescanLog(argv);
+  if (argv.length && (argv[0] === '--version' || argv[0] === '-v')) {
+    process.stdout.write(versionText());
+    return;
+  }
   try {
     log.configureLog({ file: pre.file || undefined, format: pre.format === 'json' ? 'json' : 'text', debug: pre.debug });
     if (pre.format && pre.format !== 'json' && pre.format !== 'text') throw new Error(`invalid log-format: ${pre.format}`);
   } catch (e) {
     fail(e);
   }
+  const y = parser(argv);
+  const parsed = y.parseSync();
+  const work = takePending();
+  if (work) work();
+  else if (parsed._.length === 0) y.showHelp();
+}
+
+function parser(argv: string[]): Argv {
   let y: Argv = yargs(argv)
     .scriptName('ocits')
     .usage('ocits [global options] command [command options] [arguments...]\n\nAn OCI container runtime (runc-compatible), in TypeScript.')
@@ -52,7 +74,6 @@ export function main(rawArgv: string[]): void {
     .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging', global: true })
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true })
     .option('criu', { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', global: true, hidden: true })
-    .option('version', { alias: 'v', type: 'boolean', describe: 'print the version' })
     .version(false)
     .help('help')
     .alias('help', 'h')
@@ -60,16 +81,40 @@ export function main(rawArgv: string[]): void {
     .parserConfiguration({ 'boolean-negation': false, 'dot-notation': false, 'camel-case-expansion': true })
     .wrap(null)
     .fail((msg, err) => fail(err ?? new Error(msg)));
-  for (const name of COMMANDS) {
-    y = y.command(require(`./${name}`).command);
+  for (const load of COMMANDS) y = y.command(load().command);
+  // yargs renders the whole help text after every command, just in case; ocits
+  // renders it only when asked (--help, usage errors).
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods()
+    .getUsageInstance();
+  usage.cacheHelpMessage = () => {};
+  return y;
+}
+
+/**
+ * Run the hot paths once without acting, so that the V8 code cache made at
+ * build time (scripts/bundle.js) holds them compiled: argument parsing of
+ * every subcommand, config validation and planning.
+ */
+export function warm(): void {
+  for (const argv of [
+    ['--root', '/nonexistent', 'create', '--bundle', '/b', '--pid-file', '/p', 'x'],
+    ['--log', '', 'start', 'x'],
+    ['state', 'x'],
+    ['kill', '--all', 'x', 'KILL'],
+    ['delete', '--force', 'x'],
+    ['run', '-d', 'x'],
+  ]) {
+    parser(argv).parseSync();
+    takePending();
   }
-  const parsed = y.parseSync();
-  if (parsed.version) {
-    process.stdout.write(versionText());
-    return;
-  }
-  if (parsed._.length === 0) {
-    y.showHelp();
-    process.exitCode = 0;
-  }
+  const { validateConfig } = require('../spec/validate') as typeof import('../spec/validate');
+  const { defaultSpec } = require('../spec/default') as typeof import('../spec/default');
+  const { buildPlan } = require('../plan/build') as typeof import('../plan/build');
+  const { encodePlan } = require('../plan/encode') as typeof import('../plan/encode');
+  const { newManager } = require('../cgroups') as typeof import('../cgroups');
+  newManager({ id: 'warm', cgroupsPath: '/ocits-warm/x' }).toJSON();
+  const spec = validateConfig(defaultSpec({ rootless: false }));
+  spec.process!.terminal = false;
+  encodePlan(buildPlan(spec, '/', { bundle: '/', fifoPath: '/nonexistent/exec.fifo', cgroupHierarchies: [] }));
 }

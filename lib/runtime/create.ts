@@ -83,6 +83,7 @@ export function create(o: CreateOptions): Created {
   const bundle = path.resolve(o.bundle);
   // Everything that can be checked without touching the host comes first.
   const spec = loadConfig(bundle);
+  log.debug(`create ${o.id}: config valid at ${performance.now().toFixed(1)} ms`);
   const rootfs = resolveRootfs(spec, bundle);
   if (o.consoleSocket) throw new OcitsError('ENOTSUP', 'console socket provided but process.terminal is not supported by ocits yet');
   const cg = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
@@ -97,6 +98,7 @@ export function create(o: CreateOptions): Created {
   });
   for (const w of warnings) log.warn(w);
   const planBytes = encodePlan(plan);
+  log.debug(`create ${o.id}: planned at ${performance.now().toFixed(1)} ms`);
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
@@ -128,6 +130,7 @@ export function create(o: CreateOptions): Created {
     undo.push(() => cg.destroy());
     cg.create();
 
+    log.debug(`create ${o.id}: cgroup created at ${performance.now().toFixed(1)} ms`);
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
     sock = spawned.sock;
     stage1 = spawned.pid;
@@ -149,8 +152,10 @@ export function create(o: CreateOptions): Created {
       }
     });
     cg.addPid(stage1);
+    log.debug(`create ${o.id}: init ${stage1} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
     n.send(sock, Msg.PLAN, planBytes);
     pid = driveInit(sock, stage1);
+    log.debug(`create ${o.id}: init ${pid} ready at ${performance.now().toFixed(1)} ms`);
     const w = n.waitpid(stage1);
     stage1 = 0;
     if (w.code !== 0) throw new OcitsError('EINIT', `container init stage 1 exited with ${w.code}`);

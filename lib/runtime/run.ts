@@ -3,6 +3,7 @@
  * init's parent (a child subreaper), forwards signals to it, waits, deletes
  * the container and returns the container's exit code (128+n for signal n).
  */
+import * as log from '../log';
 import { native } from '../native';
 import { Lock } from '../state/lock';
 import { Store } from '../state/store';
@@ -32,6 +33,7 @@ export async function run(o: RunOptions): Promise<number> {
     del(o.root, o.id, true);
     throw e;
   }
+  log.debug(`run ${o.id}: started at ${performance.now().toFixed(1)} ms`);
   if (o.detach) return 0;
   const handlers = FORWARDED.map((sig) => {
     const h = () => {
@@ -46,6 +48,8 @@ export async function run(o: RunOptions): Promise<number> {
   });
   const r = await n.waitAsync(c.pid);
   for (const [sig, h] of handlers) process.off(sig, h);
+  log.debug(`run ${o.id}: exited at ${performance.now().toFixed(1)} ms`);
   del(o.root, o.id, true);
+  log.debug(`run ${o.id}: deleted at ${performance.now().toFixed(1)} ms`);
   return r.code ?? 255;
 }
