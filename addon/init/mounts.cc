@@ -26,55 +26,78 @@ static int openat2_in_root(int rootfd, const std::string& rel, int flags) {
   return fd;
 }
 
-// Resolve `path` inside the tree of `rootfd` as if it were "/" (symlinks,
-// absolute or relative, and ".." can never leave it), creating the missing
-// components when asked. Returns an O_PATH fd, or -1 with *err set.
-int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err) {
+static void push_components(const std::string& path, std::vector<std::string>* stack) {
+  // The stack is consumed from the back: push the last component first.
   std::vector<std::string> parts;
   size_t i = 0;
-  while (i < path.size()) {
+  while (i <= path.size()) {
     size_t j = path.find('/', i);
     if (j == std::string::npos) j = path.size();
-    std::string c = path.substr(i, j - i);
-    if (!c.empty() && c != ".") parts.push_back(c);
+    if (j > i) parts.push_back(path.substr(i, j - i));
     i = j + 1;
   }
-  int cur = openat2_in_root(rootfd, "", O_PATH);
-  if (cur < 0) { *err = std::string("open rootfs: ") + strerror(errno); return -1; }
-  std::string prefix;
-  for (size_t k = 0; k < parts.size(); k++) {
-    prefix += (prefix.empty() ? "" : "/") + parts[k];
-    int fd = openat2_in_root(rootfd, prefix, O_PATH);
-    if (fd < 0 && errno == ENOENT && create) {
-      bool last = k + 1 == parts.size();
-      int rc;
-      if (last && last_is_file) {
-        rc = openat(cur, parts[k].c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (rc >= 0) close(rc);
-      } else {
-        rc = mkdirat(cur, parts[k].c_str(), 0755);
-      }
-      if (rc < 0 && errno != EEXIST) {
-        *err = "create " + prefix + ": " + strerror(errno);
-        close(cur);
-        return -1;
-      }
-      fd = openat2_in_root(rootfd, prefix, O_PATH);
-      if (fd < 0 && errno == ENOENT) {
-        *err = "create " + prefix + ": a dangling symlink is in the way";
-        close(cur);
-        return -1;
-      }
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) stack->push_back(*it);
+}
+
+// Resolve `path` inside the tree of `rootfd` as if it were "/": symlinks,
+// absolute or relative, and ".." are followed but can never leave it (as
+// runc's securejoin; openat2 RESOLVE_IN_ROOT guards every step against
+// races). Missing components, including the targets of dangling symlinks,
+// are created when asked. Returns an O_PATH fd, or -1 with *err set.
+int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err) {
+  std::vector<std::string> todo;
+  push_components(path, &todo);
+  std::string resolved;  // relative to the root, free of symlinks
+  int links = 0;
+  while (!todo.empty()) {
+    std::string c = todo.back();
+    todo.pop_back();
+    if (c == ".") continue;
+    if (c == "..") {
+      size_t k = resolved.find_last_of('/');
+      resolved = k == std::string::npos ? "" : resolved.substr(0, k);
+      continue;
     }
-    if (fd < 0) {
-      *err = "resolve " + prefix + ": " + strerror(errno);
-      close(cur);
+    int dir = openat2_in_root(rootfd, resolved, O_PATH | O_DIRECTORY);
+    if (dir < 0) { *err = "resolve /" + resolved + ": " + strerror(errno); return -1; }
+    std::string next = resolved.empty() ? c : resolved + "/" + c;
+    struct stat st;
+    if (fstatat(dir, c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(st.st_mode)) {
+        char target[4096];
+        ssize_t n = readlinkat(dir, c.c_str(), target, sizeof target - 1);
+        close(dir);
+        if (n < 0) { *err = "readlink /" + next + ": " + strerror(errno); return -1; }
+        if (++links > 40) { *err = "resolve " + path + ": too many levels of symbolic links"; return -1; }
+        target[n] = '\0';
+        if (target[0] == '/') resolved.clear();
+        push_components(target, &todo);
+        continue;
+      }
+      close(dir);
+      resolved = next;
+      continue;
+    }
+    if (errno != ENOENT || !create) {
+      *err = "resolve /" + next + ": " + strerror(errno);
+      close(dir);
       return -1;
     }
-    close(cur);
-    cur = fd;
+    int rc;
+    if (todo.empty() && last_is_file) {
+      rc = openat(dir, c.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (rc >= 0) close(rc);
+    } else {
+      rc = mkdirat(dir, c.c_str(), 0755);
+    }
+    int e = errno;
+    close(dir);
+    if (rc < 0 && e != EEXIST) { *err = "create /" + next + ": " + strerror(e); return -1; }
+    resolved = next;
   }
-  return cur;
+  int fd = openat2_in_root(rootfd, resolved, O_PATH);
+  if (fd < 0) *err = "open /" + resolved + ": " + strerror(errno);
+  return fd;
 }
 
 static std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }

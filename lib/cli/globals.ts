@@ -15,6 +15,26 @@ export const LONG_FLAGS = new Set([
   'no-subreaper', 'all', 'force', 'format', 'quiet', 'signal',
 ]);
 
+/** Short flags of all subcommands. */
+const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v']);
+
+/**
+ * A flag no subcommand defines, as runc words it ("flag provided but not
+ * defined: -x"). Found before yargs, which would otherwise take the unknown
+ * flag's neighbour as its value and complain about something else.
+ */
+export function unknownFlag(argv: string[]): string | undefined {
+  for (const a of argv) {
+    if (a === '--') break;
+    if (a === '-' || !a.startsWith('-')) continue;
+    const name = a.replace(/^--?/, '').split('=')[0];
+    if (a.startsWith('--') ? !LONG_FLAGS.has(name) : !SHORT_FLAGS.has(name[0]) || name.length > 1 && !/^[bdafqhv]+$/.test(name)) {
+      return `flag provided but not defined: -${name}`;
+    }
+  }
+  return undefined;
+}
+
 /** "-bundle x" -> "--bundle x", "-log-format=json" -> "--log-format=json": runc callers use both forms. */
 export function normalizeArgv(argv: string[]): string[] {
   const out: string[] = [];

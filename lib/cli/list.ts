@@ -28,7 +28,7 @@ export const command: Cmd<{ format: string; quiet: boolean }> = {
     guard(() => {
       const items = (require('../runtime/state') as typeof import('../runtime/state')).list(a.root);
       if (a.quiet) process.stdout.write(items.map((s) => s.id + '\n').join(''));
-      else if (a.format === 'json') process.stdout.write(JSON.stringify(items) + '\n');
+      else if (a.format === 'json') process.stdout.write((items.length ? JSON.stringify(items) : 'null') + '\n'); // runc prints a nil slice as null
       else process.stdout.write(listText(items));
     }),
 };

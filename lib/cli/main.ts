@@ -6,7 +6,7 @@ import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import * as log from '../log';
 import { takePending } from './common';
-import { normalizeArgv, prescanLog } from './globals';
+import { normalizeArgv, prescanLog, unknownFlag } from './globals';
 
 /** Static requires, so that the build can bundle every subcommand into one file. */
 const COMMANDS = [
@@ -57,6 +57,8 @@ export function main(rawArgv: string[]): void {
   } catch (e) {
     fail(e);
   }
+  const bad = unknownFlag(argv);
+  if (bad) fail(new Error(bad));
   const y = parser(argv);
   const parsed = y.parseSync();
   const work = takePending();
