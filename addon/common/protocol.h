@@ -11,12 +11,14 @@ constexpr uint32_t kPlanMagic = 0x3150434f;
 enum MsgType : uint32_t {
   MSG_PLAN = 1,          // parent -> init: the encoded InitPlan
   MSG_PID = 2,           // stage 1 -> parent: u32 host pid of the container init
-  MSG_READY = 3,         // init -> parent: fully set up, about to wait on the exec fifo
+  MSG_READY = 3,         // init -> parent: fully set up, about to wait on the exec fifo;
+                         // payload: its start time (field 22 of /proc/self/stat) as text
   MSG_ERROR = 4,         // init -> parent: errno in header, message "context: cause"
   MSG_HOOKS = 5,         // init -> parent: at a hook point (u32 kind); parent replies MSG_HOOKS_DONE
   MSG_HOOKS_DONE = 6,    // parent -> init
   MSG_MAPS = 7,          // init -> parent: in its new user namespace, write the id maps
   MSG_MAPS_DONE = 8,     // parent -> init
+  MSG_CGROUP_JOINED = 9, // parent -> init: the init is in its cgroup on every hierarchy
 };
 
 struct MsgHeader {

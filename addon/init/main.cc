@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,8 +26,42 @@ static void hook_point(int sock, const Plan& p, uint32_t point) {
   if (!recv_msg(sock, &type, &payload) || type != MSG_HOOKS_DONE) _exit(1);  // the runtime reports the hook failure
 }
 
+// The parent places us in the container's cgroup while we build the rootfs;
+// nothing that depends on the cgroup may happen before it says so.
+static void await_cgroup(int sock, const Plan& p) {
+  uint32_t type;
+  std::vector<uint8_t> payload;
+  if (!recv_msg(sock, &type, &payload)) _exit(1);  // the runtime went away (and reports why)
+  if (type != MSG_CGROUP_JOINED) fail(EPROTO, "init: expected the cgroup to be joined, got message %u", type);
+  if ((p.clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) fail_errno("create cgroup namespace");
+}
+
+// Field 22 of our own stat: the parent records it so that a reused pid is
+// never taken for this container.
+static std::string own_start_time() {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_errno("open /proc/self/stat");
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) fail_errno("read /proc/self/stat");
+  buf[n] = 0;
+  const char* q = strrchr(buf, ')');
+  int field = 2;
+  for (q = q ? q + 1 : buf; *q && field < 22; q++)
+    if (*q == ' ') field++;
+  const char* end = q;
+  while (*end && *end != ' ') end++;
+  return std::string(q, end);
+}
+
 [[noreturn]] static void stage2(int sock, const Plan& p) {
   umask(0);
+  std::string start_time = own_start_time();
+  // A cgroup namespace must be rooted in the container's cgroup, and so must
+  // a cgroup2 mount made inside it: then nothing may overlap with the join.
+  bool overlap = !(p.clone_flags & CLONE_NEWCGROUP);
+  if (!overlap) await_cgroup(sock, p);
   if ((p.flags & PF_SET_HOSTNAME) && sethostname(p.hostname.data(), p.hostname.size()) < 0)
     fail_errno("set hostname %s", p.hostname.c_str());
   if ((p.flags & PF_SET_DOMAINNAME) && setdomainname(p.domainname.data(), p.domainname.size()) < 0)
@@ -42,6 +77,7 @@ static void hook_point(int sock, const Plan& p, uint32_t point) {
   if (fddir < 0) fail_errno("open /proc/self/fd");
 
   prepare_rootfs(p);
+  if (overlap) await_cgroup(sock, p);
   hook_point(sock, p, HOOK_CREATE_RUNTIME);
   hook_point(sock, p, HOOK_CREATE_CONTAINER);
   pivot_into_rootfs(p);
@@ -56,7 +92,7 @@ static void hook_point(int sock, const Plan& p, uint32_t point) {
   if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
   umask(p.umask);
 
-  if (!send_msg(sock, MSG_READY, 0, nullptr, 0)) _exit(1);
+  if (!send_msg(sock, MSG_READY, 0, start_time.data(), static_cast<uint32_t>(start_time.size()))) _exit(1);
   close(sock);
   set_report_fd(-1);
 
@@ -95,7 +131,8 @@ int main(int argc, char** argv) {
   buf.shrink_to_fit();
 
   join_namespaces(p);
-  if (p.clone_flags && unshare(static_cast<int>(p.clone_flags)) < 0) fail_errno("create namespaces (linux.namespaces)");
+  uint32_t now = p.clone_flags & ~static_cast<uint32_t>(CLONE_NEWCGROUP);  // the init does that one, once in its cgroup
+  if (now && unshare(static_cast<int>(now)) < 0) fail_errno("create namespaces (linux.namespaces)");
 
   pid_t child = fork();
   if (child < 0) fail_errno("fork the container init");

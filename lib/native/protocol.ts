@@ -12,6 +12,7 @@ export const enum Msg {
   HOOKS_DONE = 6,
   MAPS = 7,
   MAPS_DONE = 8,
+  CGROUP_JOINED = 9,
 }
 
 export const enum PlanFlag {

@@ -15,7 +15,6 @@ import { encodePlan } from '../plan/encode';
 import { loadConfig } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
-import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { rfc3339Nano } from './status';
 
@@ -51,8 +50,18 @@ function hierarchiesOf(cg: CgroupManager): CgroupMountSource[] | undefined {
   return [...out].map(([name, source]) => ({ name, source }));
 }
 
-/** Talk the init through its setup. Returns the container init's host pid. */
-function driveInit(sock: number, stage1: number): number {
+/** An error the init reported, if one is waiting on the socket. */
+function initError(sock: number): OcitsError | undefined {
+  const m = native().recv(sock, 1000);
+  return m?.type === Msg.ERROR ? new OcitsError('EINIT', m.payload!.toString('utf8'), { errno: m.err }) : undefined;
+}
+
+/**
+ * Talk the init through its setup: place it in its cgroup as soon as its pid
+ * is known (it builds the rootfs meanwhile), wait until it is ready. Returns
+ * the init's host pid and start time.
+ */
+function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid: number) => void): { pid: number; startTime: string } {
   const n = native();
   let pid = 0;
   for (;;) {
@@ -61,10 +70,18 @@ function driveInit(sock: number, stage1: number): number {
     switch (m.type) {
       case Msg.PID:
         pid = m.payload!.readUInt32LE(0);
+        onPid(pid);
+        try {
+          cg.addPid(pid);
+        } catch (e) {
+          throw initError(sock) ?? e;
+        }
+        log.debug(`create: init ${pid} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
+        n.send(sock, Msg.CGROUP_JOINED);
         break;
       case Msg.READY:
         if (!pid) throw new OcitsError('EINIT', 'container init is ready but its pid is unknown');
-        return pid;
+        return { pid, startTime: m.payload!.toString('utf8') };
       case Msg.ERROR:
         throw new OcitsError('EINIT', m.payload!.toString('utf8'), { errno: m.err });
       case Msg.EOF: {
@@ -151,18 +168,14 @@ export function create(o: CreateOptions): Created {
         n.waitpid(stage1);
       }
     });
-    cg.addPid(stage1);
-    log.debug(`create ${o.id}: init ${stage1} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
     n.send(sock, Msg.PLAN, planBytes);
-    pid = driveInit(sock, stage1);
+    const ready = driveInit(sock, stage1, cg, (p) => (pid = p));
     log.debug(`create ${o.id}: init ${pid} ready at ${performance.now().toFixed(1)} ms`);
     const w = n.waitpid(stage1);
     stage1 = 0;
     if (w.code !== 0) throw new OcitsError('EINIT', `container init stage 1 exited with ${w.code}`);
-    const info = procInfo(pid);
-    if (!info) throw new OcitsError('EINIT', 'container init exited during create');
     state.pid = pid;
-    state.initStartTime = info.startTime;
+    state.initStartTime = ready.startTime;
     delete state.creating;
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     store.write(state);
