@@ -41,6 +41,7 @@ struct Plan {
   std::vector<std::string> args, env;
   std::string fifo_path;
   uint32_t hook_points = 0;
+  std::string keyring;  // name of a new session keyring; empty: keep the caller's (--no-new-keyring)
 };
 
 // plan.cc
@@ -65,6 +66,7 @@ int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool las
 void create_devices(const Plan& p, int rootfd);
 
 // process.cc
+void join_session_keyring(const Plan& p);
 void apply_rlimits(const Plan& p);
 void apply_oom_score(const Plan& p);
 void drop_bounding_caps(const Plan& p);

@@ -67,6 +67,7 @@ static std::string own_start_time() {
   if ((p.flags & PF_SET_DOMAINNAME) && setdomainname(p.domainname.data(), p.domainname.size()) < 0)
     fail_errno("set domainname %s", p.domainname.c_str());
   if (p.flags & PF_LOOPBACK) bring_loopback_up();
+  join_session_keyring(p);
 
   // Handles to what must outlive pivot_root: the exec fifo, and our own fd
   // directory through which it is reopened for writing (the container may

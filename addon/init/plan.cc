@@ -126,6 +126,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   p->env = r.strs();
   p->fifo_path = r.str();
   p->hook_points = r.u32();
+  p->keyring = r.str();
   if (!r.done()) { *why = "truncated or malformed plan"; return false; }
   if (p->args.empty()) { *why = "plan has no process args"; return false; }
   return true;

@@ -15,6 +15,14 @@
 
 namespace ocits {
 
+// As runc: the container gets a session keyring of its own, so that it never
+// shares the caller's keys. Kernels without keyrings (ENOSYS) are fine.
+void join_session_keyring(const Plan& p) {
+  if (p.keyring.empty()) return;
+  if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, p.keyring.c_str()) < 0 && errno != ENOSYS)
+    fail_errno("join a new session keyring (use --no-new-keyring to keep the caller's)");
+}
+
 void apply_rlimits(const Plan& p) {
   for (const Rlimit& l : p.rlimits) {
     struct rlimit r;

@@ -65,6 +65,8 @@ export interface PlanContext {
   bundle: string;
   fifoPath: string;
   noPivot?: boolean;
+  /** the container's own session keyring (runc names it after the container); undefined: --no-new-keyring */
+  keyring?: string;
   /** v1/hybrid: one entry per hierarchy; pure v2: undefined */
   cgroupHierarchies?: CgroupMountSource[];
   /** Warnings for the log (ignored capabilities, ...). */
@@ -299,5 +301,6 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     env: proc.env ?? [],
     fifoPath: ctx.fifoPath,
     hookPoints: 0,
+    keyring: ctx.keyring ?? '',
   };
 }

@@ -106,5 +106,6 @@ export function encodePlan(p: InitPlan): Buffer {
   w.strs(p.env);
   w.str(p.fifoPath);
   w.u32(p.hookPoints);
+  w.str(p.keyring);
   return w.done();
 }

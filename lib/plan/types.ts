@@ -45,4 +45,6 @@ export interface InitPlan {
   env: string[];
   fifoPath: string;
   hookPoints: number;
+  /** name of the container's own session keyring; '' with --no-new-keyring */
+  keyring: string;
 }

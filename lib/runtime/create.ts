@@ -110,6 +110,7 @@ export function create(o: CreateOptions): Created {
     bundle,
     fifoPath,
     noPivot: o.noPivot,
+    keyring: o.noNewKeyring ? undefined : o.id,
     cgroupHierarchies: hierarchiesOf(cg),
     warnings,
   });
