@@ -110,17 +110,18 @@ function quickRun(bin: string, args: string[], timeout: number): Promise<{ code:
 export async function cleanupScope(scope: Scope): Promise<void> {
   const problems: string[] = []
   try {
-    // 1. let the runtime delete its containers (state, cgroups, processes)
+    // 1. let the runtime delete its containers (state, cgroups, processes):
+    //    every entry of the root (state dirs) and every id we used that has one;
+    //    ids without state cost no runtime call (leftovers are handled below)
     for (const { bin, root } of scope.roots) {
-      const ids = new Set(scope.ids)
-      if (fs.existsSync(root)) {
-        const l = await quickRun(bin, ['--root', root, 'list', '-q'], 10000)
-        if (l.code === 0) {
-          for (const id of l.stdout.split('\n')) if (id.trim() !== '') ids.add(id.trim())
-        }
-        for (const id of ids) {
-          await quickRun(bin, ['--root', root, 'delete', '--force', id], 15000)
-        }
+      if (!fs.existsSync(root)) continue
+      const ids = new Set<string>()
+      for (const e of fs.readdirSync(root)) if (!e.startsWith('.')) ids.add(e)
+      for (const id of scope.ids) {
+        if (fs.existsSync(path.join(root, id))) ids.add(id)
+      }
+      for (const id of ids) {
+        await quickRun(bin, ['--root', root, 'delete', '--force', id], 15000)
       }
     }
     // 2. whatever is left: processes carrying one of our marks, and our cgroups
