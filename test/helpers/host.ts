@@ -106,6 +106,21 @@ export function killPids(list: number[], signal: NodeJS.Signals = 'SIGKILL'): vo
   }
 }
 
+/**
+ * This process's hard limit for a /proc/self/limits row ("Max open files",
+ * "Max processes", ...); Infinity for "unlimited". Raising a hard limit needs
+ * CAP_SYS_RESOURCE, which these machines do not have: keep rlimits below it.
+ */
+export function hardLimit(row: string): number {
+  for (const l of fs.readFileSync('/proc/self/limits', 'utf8').split('\n')) {
+    if (l.startsWith(row)) {
+      const hard = l.slice(row.length).trim().split(/\s+/)[1]
+      return hard === 'unlimited' ? Infinity : Number(hard)
+    }
+  }
+  return Infinity
+}
+
 // ---------------------------------------------------------------- cgroups
 
 let hierarchiesCache: string[] | undefined

@@ -99,10 +99,12 @@ function buildEnv(scope: Scope, extra?: Record<string, string | undefined>): Nod
 }
 
 /**
- * A runtime for this test: its own --root (a temp dir) and `rt(args)`. Every
- * container this test touches is `delete --force`d at teardown, then leftover
- * marked processes are killed, mounts under the test's dirs unmounted, test
- * cgroups removed and the dirs deleted.
+ * A runtime for this test: its own --root (a temp dir) and `rt(args)`.
+ * At teardown (even after a failure) every container with state in the root
+ * is `delete --force`d, then processes carrying the test's marks are killed,
+ * mounts under the test's dirs unmounted, its cgroups (every hierarchy)
+ * removed and its dirs deleted. rt() exports OCITS_TEST_MARK=<test>.rt to the
+ * runtime, so anything the runtime itself leaves running is found too.
  */
 export function runtime(t: Test, ropts: RuntimeOptions = {}): Runtime {
   const scope = scopeOf(t)
