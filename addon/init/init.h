@@ -73,6 +73,7 @@ void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);
 void apply_caps(const Plan& p);
 std::string look_path(const Plan& p);
-[[noreturn]] void exec_process(const Plan& p, const std::string& path);
+std::string home_of(uint32_t uid);
+[[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
 
 }  // namespace ocits

@@ -86,6 +86,7 @@ static std::string own_start_time() {
   apply_rlimits(p);
   apply_oom_score(p);
   std::string exe = look_path(p);
+  std::string home = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
   drop_bounding_caps(p);
   set_user(p);
@@ -105,7 +106,7 @@ static std::string own_start_time() {
   close(w);
   close(fifo);
   close(fddir);
-  exec_process(p, exe);
+  exec_process(p, exe, home);
 }
 
 int main(int argc, char** argv) {

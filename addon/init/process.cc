@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -114,11 +116,46 @@ std::string look_path(const Plan& p) {
   fail(0, "exec: \"%s\": executable file not found in $PATH", name.c_str());
 }
 
-void exec_process(const Plan& p, const std::string& path) {
+// As runc: without HOME in the environment, the user's home directory from
+// the container's /etc/passwd (found by uid), else "/".
+std::string home_of(uint32_t uid) {
+  std::string home = "/";
+  FILE* f = fopen("/etc/passwd", "re");
+  if (!f) return home;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    // name:password:uid:gid:gecos:home:shell
+    char* fields[7] = {};
+    int n = 0;
+    for (char* q = line; n < 7; n++) {
+      fields[n] = q;
+      char* c = strchr(q, ':');
+      if (!c) { n++; break; }
+      *c = 0;
+      q = c + 1;
+    }
+    if (n < 6 || !fields[2][0]) continue;
+    char* end;
+    unsigned long v = strtoul(fields[2], &end, 10);
+    if (*end || v != uid) continue;
+    home = fields[5][0] ? fields[5] : "/";
+    break;
+  }
+  fclose(f);
+  return home;
+}
+
+void exec_process(const Plan& p, const std::string& path, const std::string& home) {
   std::vector<char*> argv, envp;
   for (const std::string& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (const std::string& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  bool has_home = false;
+  for (const std::string& e : p.env) {
+    envp.push_back(const_cast<char*>(e.c_str()));
+    if (e.compare(0, 5, "HOME=") == 0) has_home = true;
+  }
+  std::string home_env = "HOME=" + home;
+  if (!has_home) envp.push_back(const_cast<char*>(home_env.c_str()));
   envp.push_back(nullptr);
   execve(path.c_str(), argv.data(), envp.data());
   fail_errno("exec %s", path.c_str());
