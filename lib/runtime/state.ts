@@ -1,6 +1,7 @@
 /** state and list: what runc prints, field for field. */
 import * as fs from 'node:fs';
 import { OcitsError } from '../errors';
+import { SPEC_VERSION } from '../spec/version';
 import { Store, type StoredState } from '../state/store';
 import { statusOf, type Status } from './status';
 
@@ -19,7 +20,8 @@ export interface StateOutput {
 export function toOutput(store: Store, s: StoredState): StateOutput {
   const status = statusOf(s, store.dir(s.id));
   const out: StateOutput = {
-    ociVersion: s.ociVersion,
+    // as runc: the spec version the runtime implements, not the bundle's
+    ociVersion: SPEC_VERSION,
     id: s.id,
     pid: status === 'stopped' ? 0 : s.pid,
     status,
