@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "init.h"
 #include "../common/protocol.h"
+#include "../common/wire.h"
 
 namespace ocits {
 
@@ -17,27 +18,13 @@ static int g_report_fd = -1;
 void set_report_fd(int fd) { g_report_fd = fd; }
 
 bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len) {
-  MsgHeader h{type, err, len, 0};
-  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<void*>(data), len}};
-  struct msghdr m {};
-  m.msg_iov = iov;
-  m.msg_iovlen = len ? 2 : 1;
-  ssize_t n;
-  do n = sendmsg(fd, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(sizeof h + len);
+  return wire_send(fd, type, err, data, len) == static_cast<ssize_t>(sizeof(MsgHeader) + len);
 }
 
 bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload) {
-  // Peek the size first so a large plan is received whole.
   MsgHeader h;
-  ssize_t n;
-  do n = recv(fd, &h, sizeof h, MSG_PEEK); while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof h)) return false;
-  std::vector<uint8_t> buf(sizeof h + h.len);
-  do n = recv(fd, buf.data(), buf.size(), 0); while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(buf.size())) return false;
+  if (!wire_recv(fd, &h, payload)) return false;
   *type = h.type;
-  payload->assign(buf.begin() + sizeof h, buf.end());
   return true;
 }
 

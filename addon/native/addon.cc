@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 #include "../common/protocol.h"
+#include "../common/wire.h"
 
 namespace {
 
@@ -136,14 +137,7 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
     data = b.Data();
     len = b.Length();
   }
-  MsgHeader h{type, 0, static_cast<uint32_t>(len), 0};
-  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<uint8_t*>(data), len}};
-  struct msghdr m {};
-  m.msg_iov = iov;
-  m.msg_iovlen = len ? 2 : 1;
-  ssize_t n;
-  do n = sendmsg(fd, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) throw ErrnoError(env, errno, "send to the init");
+  if (ocits::wire_send(fd, type, 0, data, static_cast<uint32_t>(len)) < 0) throw ErrnoError(env, errno, "send to the init");
   return env.Undefined();
 }
 
@@ -158,24 +152,16 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   if (rc < 0) throw ErrnoError(env, errno, "poll the init socket");
   if (rc == 0) return env.Null();
   MsgHeader h{};
-  ssize_t n;
-  do n = recv(fd, &h, sizeof h, MSG_PEEK); while (n < 0 && errno == EINTR);
+  std::vector<uint8_t> payload;
   Napi::Object out = Napi::Object::New(env);
-  if (n <= 0) {
-    out.Set("type", Napi::Number::New(env, 0));
-    out.Set("err", Napi::Number::New(env, n < 0 ? errno : 0));
-    return out;
-  }
-  std::vector<uint8_t> buf(sizeof h + (n == sizeof h ? h.len : 0));
-  do n = recv(fd, buf.data(), buf.size(), 0); while (n < 0 && errno == EINTR);
-  if (n < static_cast<ssize_t>(sizeof h)) {
-    out.Set("type", Napi::Number::New(env, 0));
-    out.Set("err", Napi::Number::New(env, EPROTO));
+  if (!ocits::wire_recv(fd, &h, &payload)) {
+    out.Set("type", Napi::Number::New(env, 0));  // EOF: the init is gone
+    out.Set("err", Napi::Number::New(env, errno));
     return out;
   }
   out.Set("type", Napi::Number::New(env, h.type));
   out.Set("err", Napi::Number::New(env, h.err));
-  out.Set("payload", Napi::Buffer<uint8_t>::Copy(env, buf.data() + sizeof h, static_cast<size_t>(n) - sizeof h));
+  out.Set("payload", Napi::Buffer<uint8_t>::Copy(env, payload.data(), payload.size()));
   return out;
 }
 
