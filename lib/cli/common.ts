@@ -1,8 +1,24 @@
 /** What every subcommand module shares: the global args type and error exit. */
-import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './globals';
 
-export type Cmd<T> = CommandModule<GlobalArgs, T & GlobalArgs>;
+/** One flag, in yargs' option form (the fast parser reads the same table). */
+export interface Flag {
+  type: 'string' | 'boolean' | 'number';
+  alias?: string;
+  default?: string | boolean | number;
+  choices?: readonly string[];
+  describe: string;
+  hidden?: boolean;
+}
+
+/** A subcommand: yargs' command string ("kill <container-id> [signal]"), its flags, its handler. */
+export interface Cmd<T> {
+  command: string;
+  aliases?: readonly string[];
+  describe: string;
+  flags?: Readonly<Record<string, Flag>>;
+  handler: (args: T & GlobalArgs) => void;
+}
 
 let pending: (() => void) | undefined;
 

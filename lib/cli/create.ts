@@ -1,4 +1,4 @@
-import { guard, id, type Cmd } from './common';
+import { guard, id, type Cmd, type Flag } from './common';
 
 export interface CreateArgs {
   'container-id': string;
@@ -31,12 +31,12 @@ export const createFlags = {
   'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot_root to jail the process inside rootfs' },
   'no-new-keyring': { type: 'boolean', default: false, describe: 'do not create a new session keyring for the container' },
   'preserve-fds': { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container (3 .. 3+N-1)' },
-} as const;
+} satisfies Record<string, Flag>;
 
 export const command: Cmd<CreateArgs> = {
   command: 'create <container-id>',
   describe: 'create a container',
-  builder: (y) => y.options(createFlags) as never,
+  flags: createFlags,
   handler: (a) =>
     guard(() => {
       const { create } = require('../runtime/create') as typeof import('../runtime/create');

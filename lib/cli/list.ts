@@ -19,11 +19,10 @@ export const command: Cmd<{ format: string; quiet: boolean }> = {
   command: 'list',
   aliases: ['ls'],
   describe: 'lists containers started by ocits with the given root',
-  builder: (y) =>
-    y.options({
-      format: { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table', describe: 'select one of: table or json' },
-      quiet: { alias: 'q', type: 'boolean', default: false, describe: 'display only container IDs' },
-    }) as never,
+  flags: {
+    format: { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table', describe: 'select one of: table or json' },
+    quiet: { alias: 'q', type: 'boolean', default: false, describe: 'display only container IDs' },
+  },
   handler: (a) =>
     guard(() => {
       const items = (require('../runtime/state') as typeof import('../runtime/state')).list(a.root);

@@ -2,24 +2,34 @@
  * The ocits command line: runc's subcommands and flags, parsed with yargs.
  * Each subcommand lives in its own module and is loaded only when used.
  */
-import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import * as log from '../log';
-import { takePending } from './common';
+import { takePending, type Cmd, type Flag } from './common';
+import { fastParse } from './fastargs';
 import { normalizeArgv, prescanLog, unknownFlag } from './globals';
 
-/** Static requires, so that the build can bundle every subcommand into one file. */
-const COMMANDS = [
-  () => require('./create'),
-  () => require('./start'),
-  () => require('./state'),
-  () => require('./kill'),
-  () => require('./delete'),
-  () => require('./run'),
-  () => require('./list'),
-  () => require('./spec'),
-  () => require('./features'),
+/** Every subcommand (static requires, so that the build bundles them all). */
+const COMMANDS: readonly Cmd<never>[] = [
+  require('./create').command,
+  require('./start').command,
+  require('./state').command,
+  require('./kill').command,
+  require('./delete').command,
+  require('./run').command,
+  require('./list').command,
+  require('./spec').command,
+  require('./features').command,
 ];
+
+/** runc's global flags. */
+const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
+  root: { type: 'string', default: '/run/ocits', describe: 'root directory for storage of container state' },
+  log: { type: 'string', describe: 'set the log file to write ocits logs to (default is stderr)' },
+  'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' },
+  debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+  criu: { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', hidden: true },
+};
 
 /** The git commit, filled in by the bundler (scripts/bundle.js). */
 declare const __OCITS_COMMIT__: string | undefined;
@@ -59,6 +69,12 @@ export function main(rawArgv: string[]): void {
   }
   const bad = unknownFlag(argv);
   if (bad) fail(new Error(bad));
+  const fast = fastParse(argv, GLOBAL_FLAGS, COMMANDS);
+  if (fast) {
+    fast.cmd.handler(fast.args as never);
+    takePending()?.();
+    return;
+  }
   const y = parser(argv);
   const parsed = y.parseSync();
   const work = takePending();
@@ -67,15 +83,12 @@ export function main(rawArgv: string[]): void {
 }
 
 function parser(argv: string[]): Argv {
+  const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
   let y: Argv = yargs(argv)
     .scriptName('ocits')
-    .usage('ocits [global options] command [command options] [arguments...]\n\nAn OCI container runtime (runc-compatible), in TypeScript.')
-    .option('root', { type: 'string', default: '/run/ocits', describe: 'root directory for storage of container state', global: true })
-    .option('log', { type: 'string', describe: 'set the log file to write ocits logs to (default is stderr)', global: true })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format', global: true })
-    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging', global: true })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true })
-    .option('criu', { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', global: true, hidden: true })
+    .usage('ocits [global options] command [command options] [arguments...]\n\nAn OCI container runtime (runc-compatible), in TypeScript.');
+  for (const [name, f] of Object.entries(GLOBAL_FLAGS)) y = y.option(name, { ...f, global: true } as never);
+  y = y
     .version(false)
     .help('help')
     .alias('help', 'h')
@@ -83,7 +96,9 @@ function parser(argv: string[]): Argv {
     .parserConfiguration({ 'boolean-negation': false, 'dot-notation': false, 'camel-case-expansion': true })
     .wrap(null)
     .fail((msg, err) => fail(err ?? new Error(msg)));
-  for (const load of COMMANDS) y = y.command(load().command);
+  for (const c of COMMANDS) {
+    y = y.command({ ...c, builder: (b: Argv) => b.options((c.flags ?? {}) as never) } as never);
+  }
   // yargs renders the whole help text after every command, just in case; ocits
   // renders it only when asked (--help, usage errors).
   const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
@@ -109,6 +124,7 @@ export function warm(): void {
   ]) {
     parser(argv).parseSync();
     takePending();
+    fastParse(normalizeArgv(argv), GLOBAL_FLAGS, COMMANDS);
   }
   const { validateConfig } = require('../spec/validate') as typeof import('../spec/validate');
   const { defaultSpec } = require('../spec/default') as typeof import('../spec/default');

@@ -4,13 +4,12 @@ import { createFlags, createOptions, type CreateArgs } from './create';
 export const command: Cmd<CreateArgs & { detach: boolean; keep: boolean; 'no-subreaper': boolean }> = {
   command: 'run <container-id>',
   describe: 'create and run a container',
-  builder: (y) =>
-    y.options({
-      ...createFlags,
-      detach: { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' },
-      keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits (not supported yet)' },
-      'no-subreaper': { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
-    }) as never,
+  flags: {
+    ...createFlags,
+    detach: { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' },
+    keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits (not supported yet)' },
+    'no-subreaper': { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
+  },
   handler: (a) =>
     guardAsync(async () => {
       const { run } = require('../runtime/run') as typeof import('../runtime/run');

@@ -45,7 +45,10 @@ let dir: string | undefined;
 export function native(): Addon {
   if (!addon) {
     dir ??= buildDir();
-    addon = require(path.join(dir, 'ocits_native.node')) as Addon;
+    // process.dlopen, not require: works from the bundle and from sources alike.
+    const m = { exports: {} as Addon };
+    process.dlopen(m, path.join(dir, 'ocits_native.node'));
+    addon = m.exports;
   }
   return addon;
 }
