@@ -28,7 +28,7 @@ export function unknownFlag(argv: string[]): string | undefined {
     if (a === '--') break;
     if (a === '-' || !a.startsWith('-')) continue;
     const name = a.replace(/^--?/, '').split('=')[0];
-    if (a.startsWith('--') ? !LONG_FLAGS.has(name) : !SHORT_FLAGS.has(name[0]) || name.length > 1 && !/^[bdafqhv]+$/.test(name)) {
+    if (a.startsWith('--') ? !LONG_FLAGS.has(name) : name.length > 1 || !SHORT_FLAGS.has(name)) {
       return `flag provided but not defined: -${name}`;
     }
   }
@@ -66,7 +66,7 @@ export function prescanLog(argv: string[]): { file?: string; format?: string; de
     const val = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
     if (name === '--log') r.file = val;
     else if (name === '--log-format') r.format = val;
-    else if (name === '--debug') r.debug = true;
+    else if (name === '--debug') r.debug = eq > 0 ? val !== 'false' && val !== '0' : true;
   }
   return r;
 }
@@ -76,7 +76,7 @@ export function parseSignal(s: string): number {
   const { signals } = require('node:os').constants as { signals: Record<string, number> };
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n > 0 && n < 65) return n;
+    if (n >= 0 && n < 65) return n; // 0: runc's "is it alive" probe
   } else {
     const up = s.toUpperCase();
     const n = signals[up.startsWith('SIG') ? up : `SIG${up}`];

@@ -3,9 +3,10 @@ import type { StateOutput } from '../runtime/state';
 
 /** Go's text/tabwriter as runc uses it: minwidth 12, padding 3, blanks. */
 export function table(rows: string[][]): string {
+  const runes = (c: string) => Array.from(c).length; // tabwriter counts characters, not UTF-16 units
   const widths: number[] = [];
-  for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 12, c.length + 3, 12)));
-  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('') + '\n').join('');
+  for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 12, runes(c) + 3, 12)));
+  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c + ' '.repeat(widths[i] - runes(c)) : c)).join('') + '\n').join('');
 }
 
 export function listText(items: StateOutput[]): string {

@@ -227,13 +227,15 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     }
   });
   if (!seen.has('mount')) throw invalid('/linux/namespaces', 'a mount namespace is required');
-  const newUts = (cloneFlags & CLONE.uts) !== 0;
+  // As runc: the uts namespace may be new or joined (containerd sets the pod's
+  // hostname on every container that joins the pod's namespace).
+  const uts = seen.has('uts');
   if (spec.hostname) {
-    if (!newUts) throw invalid('/hostname', 'setting the hostname needs a new uts namespace');
+    if (!uts) throw invalid('/hostname', 'setting the hostname needs a uts namespace');
     flags |= PlanFlag.SET_HOSTNAME;
   }
   if (spec.domainname) {
-    if (!newUts) throw invalid('/domainname', 'setting the domainname needs a new uts namespace');
+    if (!uts) throw invalid('/domainname', 'setting the domainname needs a uts namespace');
     flags |= PlanFlag.SET_DOMAINNAME;
   }
   if (linux.sysctl) {

@@ -35,8 +35,8 @@ export interface StoredState {
   newPidNs: boolean;
 }
 
-/** runc's rule for container ids. */
-const ID_RE = /^[\w+\-.]+$/;
+/** runc's rule for container ids: its `^[\w+-\.]+$` has the range "+" to ".", so "," is allowed too. */
+const ID_RE = /^[\w+,\-.]+$/;
 
 export function validateId(id: string): void {
   if (!id) throw new OcitsError('EUSAGE', 'container id cannot be empty');
