@@ -73,11 +73,12 @@ function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid:
         onPid(pid);
         try {
           cg.addPid(pid);
+          log.debug(`create: init ${pid} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
+          n.send(sock, Msg.CGROUP_JOINED);
         } catch (e) {
+          // The init may have failed meanwhile (it builds the rootfs in parallel): its cause comes first.
           throw initError(sock) ?? e;
         }
-        log.debug(`create: init ${pid} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
-        n.send(sock, Msg.CGROUP_JOINED);
         break;
       case Msg.READY:
         if (!pid) throw new OcitsError('EINIT', 'container init is ready but its pid is unknown');
