@@ -200,7 +200,27 @@ export class FsManager implements CgroupManager {
     return [...all].filter((p) => p > 1 && p !== process.pid);
   }
 
+  /** rmdir every container dir (deepest first) as they are; false at the first that is busy. */
+  private removeIfEmpty(): boolean {
+    for (const d of this.dirs) {
+      const dirs = walkDirs(d.dir);
+      for (let i = dirs.length - 1; i >= 0; i--) {
+        try {
+          rmdirSync(dirs[i]);
+        } catch (err) {
+          if (codeOf(err) !== 'ENOENT') return false;
+        }
+      }
+    }
+    return true;
+  }
+
   destroy(): void {
+    // 0. a stopped container's cgroups are empty: rmdir succeeds (EBUSY otherwise)
+    if (this.removeIfEmpty()) {
+      for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
+      return;
+    }
     // 1. kill what is left, wait (bounded) for the cgroups to empty
     let left = this.allPids();
     if (left.length) {

@@ -77,12 +77,17 @@ export function parseCgroupMounts(mountinfo: string, root: string = DEFAULT_ROOT
   return mounts;
 }
 
+let mountinfo: string | undefined;
+let selfCgroup: string | undefined;
+
+/** /proc/self/mountinfo, read once per process (a CLI command is short-lived). */
 export function readMountinfo(): string {
-  return readFileSync('/proc/self/mountinfo', 'utf8');
+  return (mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
+/** /proc/self/cgroup, read once per process. */
 export function readSelfCgroup(): string {
-  return readFileSync('/proc/self/cgroup', 'utf8');
+  return (selfCgroup ??= readFileSync('/proc/self/cgroup', 'utf8'));
 }
 
 function modeOf(mounts: CgroupMount[], root: string): CgroupMode {

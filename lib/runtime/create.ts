@@ -5,7 +5,7 @@
  * reverse order: no state dir, no cgroup, no process, no mount is left.
  */
 import * as path from 'node:path';
-import { newManager, type CgroupManager } from '../cgroups';
+import { newManager, primeMigration, type CgroupManager } from '../cgroups';
 import { OcitsError, wrapError } from '../errors';
 import * as log from '../log';
 import { initPath, native } from '../native';
@@ -70,6 +70,7 @@ function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid:
     switch (m.type) {
       case Msg.PID:
         pid = m.payload!.readUInt32LE(0);
+        log.debug(`create: init ${pid} forked at ${performance.now().toFixed(1)} ms`);
         onPid(pid);
         try {
           cg.addPid(pid);
@@ -98,6 +99,7 @@ function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid:
 
 export function create(o: CreateOptions): Created {
   const store = new Store(o.root);
+  if (!o.systemdCgroup) primeMigration();
   const bundle = path.resolve(o.bundle);
   // Everything that can be checked without touching the host comes first.
   const spec = loadConfig(bundle);
@@ -153,6 +155,7 @@ export function create(o: CreateOptions): Created {
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
     sock = spawned.sock;
     stage1 = spawned.pid;
+    log.debug(`create ${o.id}: init spawned at ${performance.now().toFixed(1)} ms`);
     undo.push(() => {
       if (pid) {
         try {
