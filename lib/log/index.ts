@@ -238,6 +238,11 @@ export function log(level: LogLevel, msg: string): void {
 export function debug(msg: string): void {
   log('debug', msg);
 }
+/** A debug line saying when (ms since the process started) a step of a command was reached. */
+export function step(msg: string): void {
+  if (RANK.debug >= state.threshold) log('debug', `${msg} at ${(process.uptime() * 1000).toFixed(1)} ms`);
+}
+
 export function info(msg: string): void {
   log('info', msg);
 }

@@ -70,11 +70,11 @@ function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid:
     switch (m.type) {
       case Msg.PID:
         pid = m.payload!.readUInt32LE(0);
-        log.debug(`create: init ${pid} forked at ${performance.now().toFixed(1)} ms`);
+        log.step(`create: init ${pid} forked`);
         onPid(pid);
         try {
           cg.addPid(pid);
-          log.debug(`create: init ${pid} placed in its cgroup at ${performance.now().toFixed(1)} ms`);
+          log.step(`create: init ${pid} placed in its cgroup`);
           n.send(sock, Msg.CGROUP_JOINED);
         } catch (e) {
           // The init may have failed meanwhile (it builds the rootfs in parallel): its cause comes first.
@@ -103,7 +103,7 @@ export function create(o: CreateOptions): Created {
   const bundle = path.resolve(o.bundle);
   // Everything that can be checked without touching the host comes first.
   const spec = loadConfig(bundle);
-  log.debug(`create ${o.id}: config valid at ${performance.now().toFixed(1)} ms`);
+  log.step(`create ${o.id}: config valid`);
   const rootfs = resolveRootfs(spec, bundle);
   if (o.consoleSocket) throw new OcitsError('ENOTSUP', 'console socket provided but process.terminal is not supported by ocits yet');
   const cg = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
@@ -119,7 +119,7 @@ export function create(o: CreateOptions): Created {
   });
   for (const w of warnings) log.warn(w);
   const planBytes = encodePlan(plan);
-  log.debug(`create ${o.id}: planned at ${performance.now().toFixed(1)} ms`);
+  log.step(`create ${o.id}: planned`);
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
@@ -151,11 +151,11 @@ export function create(o: CreateOptions): Created {
     undo.push(() => cg.destroy());
     cg.create();
 
-    log.debug(`create ${o.id}: cgroup created at ${performance.now().toFixed(1)} ms`);
+    log.step(`create ${o.id}: cgroup created`);
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
     sock = spawned.sock;
     stage1 = spawned.pid;
-    log.debug(`create ${o.id}: init spawned at ${performance.now().toFixed(1)} ms`);
+    log.step(`create ${o.id}: init spawned`);
     undo.push(() => {
       if (pid) {
         try {
@@ -175,7 +175,7 @@ export function create(o: CreateOptions): Created {
     });
     n.send(sock, Msg.PLAN, planBytes);
     const ready = driveInit(sock, stage1, cg, (p) => (pid = p));
-    log.debug(`create ${o.id}: init ${pid} ready at ${performance.now().toFixed(1)} ms`);
+    log.step(`create ${o.id}: init ${pid} ready`);
     const w = n.waitpid(stage1);
     stage1 = 0;
     if (w.code !== 0) throw new OcitsError('EINIT', `container init stage 1 exited with ${w.code}`);

@@ -33,7 +33,7 @@ export async function run(o: RunOptions): Promise<number> {
     del(o.root, o.id, true);
     throw e;
   }
-  log.debug(`run ${o.id}: started at ${performance.now().toFixed(1)} ms`);
+  log.step(`run ${o.id}: started`);
   if (o.detach) return 0;
   const handlers = FORWARDED.map((sig) => {
     const h = () => {
@@ -48,8 +48,8 @@ export async function run(o: RunOptions): Promise<number> {
   });
   const r = await n.waitAsync(c.pid);
   for (const [sig, h] of handlers) process.off(sig, h);
-  log.debug(`run ${o.id}: exited at ${performance.now().toFixed(1)} ms`);
+  log.step(`run ${o.id}: exited`);
   del(o.root, o.id, true);
-  log.debug(`run ${o.id}: deleted at ${performance.now().toFixed(1)} ms`);
+  log.step(`run ${o.id}: deleted`);
   return r.code ?? 255;
 }

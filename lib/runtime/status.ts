@@ -26,11 +26,15 @@ export function statusOf(s: StoredState, stateDir: string): Status {
   return frozen(s) ? 'paused' : 'running';
 }
 
-/** RFC3339 with nanoseconds in UTC, trailing zeros trimmed (Go's RFC3339Nano). */
+/**
+ * RFC3339 with nanoseconds in UTC, trailing zeros trimmed (Go's RFC3339Nano).
+ * The wall clock gives milliseconds; the monotonic clock gives the digits
+ * below them (Node's `performance` would cost a module load for that).
+ */
 export function rfc3339Nano(): string {
-  const ms = performance.timeOrigin + performance.now();
+  const ms = Date.now();
   const secs = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - secs * 1000) * 1e6);
+  const nanos = (ms - secs * 1000) * 1e6 + Number(process.hrtime.bigint() % 1000000n);
   const base = new Date(secs * 1000).toISOString().slice(0, 19);
   const frac = nanos > 0 ? '.' + String(nanos).padStart(9, '0').replace(/0+$/, '') : '';
   return `${base}${frac}Z`;
