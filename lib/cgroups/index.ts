@@ -10,9 +10,7 @@
  */
 import { OcitsError } from '../errors';
 import { FsManager } from './fs';
-import { closeSync, openSync, write } from 'node:fs';
-import { posix } from 'node:path';
-import { DEFAULT_ROOT, findHierarchies, ownCgroupIn, parseSelfCgroup, readMountinfo, readSelfCgroup, type SelfCgroupEntry } from './mounts';
+import { DEFAULT_ROOT, findHierarchies, parseSelfCgroup, readMountinfo, readSelfCgroup, type SelfCgroupEntry } from './mounts';
 import { computeDirs, parseCgroupsPath } from './paths';
 import { loadSystemdManager, newSystemdManager } from './systemd';
 import type { CgroupManager, CgroupMode, CgroupOptions, SavedCgroup } from './types';
@@ -20,31 +18,7 @@ import type { CgroupManager, CgroupMode, CgroupOptions, SavedCgroup } from './ty
 export type { CgroupDriver, CgroupManager, CgroupMode, CgroupOptions, SavedCgroup } from './types';
 export { detectMode, parseCgroupMounts, parseSelfCgroup, DEFAULT_ROOT } from './mounts';
 export { parseCgroupsPath } from './paths';
-
-/**
- * Start, off the main thread, the kernel's slow part of the first cgroup
- * migration: a write to cgroup.procs waits for an RCU grace period (~10 ms
- * here) unless one passed lately. Moving the runtime into the cgroup it is
- * already in ("0" is the writer itself) is a no-op that pays that wait early,
- * while the config is validated and planned, so that addPid() is fast.
- * Best effort: any failure is ignored.
- */
-export function primeMigration(): void {
-  try {
-    const { hierarchies } = findHierarchies(readMountinfo(), DEFAULT_ROOT);
-    const h = hierarchies[0];
-    const own = h && ownCgroupIn(parseSelfCgroup(readSelfCgroup()), h);
-    if (own === undefined) return;
-    const rel = posix.relative(h.mountRoot, own);
-    if (rel.startsWith('..')) return;
-    // Opened here, written on a pool thread: the write is the slow part, and
-    // the main thread stays busy until create is done.
-    const fd = openSync(posix.join(h.mountpoint, rel, 'cgroup.procs'), 'w');
-    write(fd, '0', () => closeSync(fd));
-  } catch {
-    /* an optimisation only */
-  }
-}
+export { primeMigration } from './prime';
 
 /** A manager for a new container: computes the dirs, touches nothing. */
 export function newManager(opts: CgroupOptions): CgroupManager {

@@ -126,13 +126,37 @@ export function warm(): void {
     takePending();
     fastParse(normalizeArgv(argv), GLOBAL_FLAGS, COMMANDS);
   }
-  const { validateConfig } = require('../spec/validate') as typeof import('../spec/validate');
+  // The create path on a realistic config, touching nothing but a temp dir.
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const path = require('node:path') as typeof import('node:path');
+  const { loadConfig } = require('../spec/validate') as typeof import('../spec/validate');
   const { defaultSpec } = require('../spec/default') as typeof import('../spec/default');
-  const { buildPlan } = require('../plan/build') as typeof import('../plan/build');
+  const { buildPlan, resolveRootfs } = require('../plan/build') as typeof import('../plan/build');
   const { encodePlan } = require('../plan/encode') as typeof import('../plan/encode');
   const { newManager } = require('../cgroups') as typeof import('../cgroups');
-  newManager({ id: 'warm', cgroupsPath: '/ocits-warm/x' }).toJSON();
-  const spec = validateConfig(defaultSpec({ rootless: false }));
+  const { rfc3339Nano } = require('../runtime/status') as typeof import('../runtime/status');
+  const spec = defaultSpec({ rootless: false }) as unknown as import('../spec/types').Spec;
   spec.process!.terminal = false;
-  encodePlan(buildPlan(spec, '/', { bundle: '/', fifoPath: '/nonexistent/exec.fifo', cgroupHierarchies: [] }));
+  spec.root = { path: '/', readonly: true };
+  spec.mounts!.push({ destination: '/mnt', type: 'bind', source: '/', options: ['rbind', 'ro', 'rprivate'] });
+  spec.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-warm-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+    const loaded = loadConfig(dir);
+    const cg = newManager({ id: 'warm', cgroupsPath: '/ocits-warm/x' });
+    cg.toJSON();
+    const plan = buildPlan(loaded, resolveRootfs(loaded, dir), {
+      bundle: dir,
+      fifoPath: path.join(dir, 'exec.fifo'),
+      keyring: 'warm',
+      cgroupHierarchies: [{ name: 'cpu', source: '/sys/fs/cgroup/cpu/ocits-warm/x' }],
+      warnings: [],
+    });
+    encodePlan(plan);
+    rfc3339Nano();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -87,7 +87,7 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   const p = path.resolve(bundle, spec.root.path);
   let real: string;
   try {
-    real = fs.realpathSync(p);
+    real = fs.realpathSync.native(p);
   } catch {
     throw new OcitsError('EBUNDLE', `invalid config: /root/path: rootfs ${p} does not exist`, { pointer: '/root/path' });
   }

@@ -21,9 +21,18 @@ class Writer {
     this.pos += 4;
   }
   u64(v: bigint | number): void {
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), this.pos);
-    this.pos += 8;
+    // Two u32 halves: cheaper than BigInt arithmetic in a cold process.
+    let lo: number;
+    let hi: number;
+    if (typeof v === 'number') {
+      lo = v >>> 0;
+      hi = Math.floor(v / 0x100000000) >>> 0;
+    } else {
+      lo = Number(v & 0xffffffffn);
+      hi = Number((v >> 32n) & 0xffffffffn);
+    }
+    this.u32(lo);
+    this.u32(hi);
   }
   str(s: string): void {
     const n = Buffer.byteLength(s);
