@@ -54,3 +54,4 @@ export async function waitForStatus(
 export function firstLine(r: RunResult): string {
   return r.stderr.trim().split('\n')[0] ?? ''
 }
+export * from './output'

@@ -6,6 +6,7 @@ import t from 'tap'
 import * as fs from 'node:fs'
 import type { Test } from 'tap'
 import {
+  sections,
   assertNoTrace,
   diag,
   hardLimit,
@@ -119,21 +120,6 @@ function normalize(sections: Record<string, string>, b: Bundle): Record<string, 
   return out
 }
 
-function sections(out: string): Record<string, string> {
-  const res: Record<string, string> = {}
-  let cur = '(preamble)'
-  for (const line of out.split('\n')) {
-    const m = /^=== (.+)$/.exec(line)
-    if (m) {
-      cur = m[1]
-      res[cur] = ''
-    } else {
-      res[cur] = (res[cur] ?? '') + line + '\n'
-    }
-  }
-  for (const k of Object.keys(res)) res[k] = res[k].replace(/\n+$/, '')
-  return res
-}
 
 async function runBoth(t: Test, b: Bundle, extra: string[] = []) {
   const ref = runtime(t, { bin: REF })

@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Test } from 'tap'
 import {
+  sections,
   assertNoTrace,
   diag,
   makeBundle,
@@ -37,22 +38,6 @@ async function runScript(
   return { ...res, bundle: b }
 }
 
-/** Split output printed as `=== name` sections. */
-function sections(out: string): Record<string, string> {
-  const res: Record<string, string> = {}
-  let cur = ''
-  for (const line of out.split('\n')) {
-    const m = /^=== (.+)$/.exec(line)
-    if (m) {
-      cur = m[1]
-      res[cur] = ''
-    } else if (cur) {
-      res[cur] += line + '\n'
-    }
-  }
-  for (const k of Object.keys(res)) res[k] = res[k].replace(/\n+$/, '')
-  return res
-}
 
 t.test('hostname, pid namespace, /proc', async (t) => {
   const res = await runScript(

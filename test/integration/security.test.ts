@@ -11,6 +11,7 @@ import * as path from 'node:path'
 import { spawn } from 'node:child_process'
 import type { Test } from 'tap'
 import {
+  sections,
   MARK_VAR,
   assertNoTrace,
   cgroupPids,
@@ -34,22 +35,6 @@ import {
 
 // ---------------------------------------------------------------- helpers
 
-/** Split output printed as `=== name` sections. */
-function sections(out: string): Record<string, string> {
-  const res: Record<string, string> = {}
-  let cur = ''
-  for (const line of out.split('\n')) {
-    const m = /^=== (.+)$/.exec(line)
-    if (m) {
-      cur = m[1]
-      res[cur] = ''
-    } else if (cur) {
-      res[cur] += line + '\n'
-    }
-  }
-  for (const k of Object.keys(res)) res[k] = res[k].replace(/\n+$/, '')
-  return res
-}
 
 /**
  * `ls -l /proc/self/fd` (busybox) -> fd number -> link target. The fd ls
