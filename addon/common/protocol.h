@@ -19,6 +19,8 @@ enum MsgType : uint32_t {
   MSG_MAPS = 7,          // init -> parent: in its new user namespace, write the id maps
   MSG_MAPS_DONE = 8,     // parent -> init
   MSG_CGROUP_JOINED = 9, // parent -> init: the init is in its cgroup on every hierarchy
+  MSG_SECCOMP_FD = 10,   // init -> parent: the seccomp notify fd (SCM_RIGHTS); parent replies MSG_SECCOMP_DONE
+  MSG_SECCOMP_DONE = 11, // parent -> init: the listener has the fd
 };
 
 struct MsgHeader {
@@ -41,6 +43,10 @@ enum PlanFlags : uint32_t {
   PF_LOOPBACK = 1u << 8,       // bring "lo" up in a new network namespace
   PF_BIND_DEVICES = 1u << 9,   // bind-mount device nodes from the host instead of mknod
   PF_HAS_UMASK = 1u << 10,
+  PF_HAS_IOPRIO = 1u << 11,       // ioprio_set(IOPRIO_WHO_PROCESS, 0, ioprio)
+  PF_HAS_SCHED = 1u << 12,        // sched_setattr with the plan's scheduler fields
+  PF_HAS_PERSONALITY = 1u << 13,  // personality(persona)
+  PF_SECCOMP_NOTIFY = 1u << 14,   // the filter has SCMP_ACT_NOTIFY: load it with a listener, hand the fd to the parent
 };
 
 // Mount entry flag bits ("ext" field of a mount).

@@ -19,6 +19,8 @@ struct MountEntry {
 struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
 struct KeyValue { std::string key, value; };
 struct Rlimit { uint32_t resource; uint64_t soft, hard; };
+struct TimeOffset { uint32_t clock; int64_t secs; uint32_t nanos; };
+struct SchedAttr { uint32_t policy = 0; int32_t nice = 0; uint32_t priority = 0, flags = 0; uint64_t runtime = 0, deadline = 0, period = 0; };
 
 struct Plan {
   uint32_t flags = 0;
@@ -42,6 +44,12 @@ struct Plan {
   std::string fifo_path;
   uint32_t hook_points = 0;
   std::string keyring;  // name of a new session keyring; empty: keep the caller's (--no-new-keyring)
+  uint32_t seccomp_flags = 0;
+  std::vector<uint8_t> seccomp_bpf;  // struct sock_filter[], compiled by libseccomp in the parent
+  std::vector<TimeOffset> time_offsets;
+  uint32_t ioprio = 0;
+  SchedAttr sched;
+  uint32_t personality = 0;
 };
 
 // plan.cc

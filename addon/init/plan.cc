@@ -33,6 +33,13 @@ class Reader {
     if (s.find('\0') != std::string::npos) ok_ = false;
     return s;
   }
+  std::vector<uint8_t> bytes() {
+    uint32_t n = u32();
+    if (!need(n)) return {};
+    std::vector<uint8_t> v(b_.begin() + pos_, b_.begin() + pos_ + n);
+    pos_ += n;
+    return v;
+  }
   std::vector<std::string> strs() {
     std::vector<std::string> v;
     uint32_t n = count();
@@ -127,6 +134,24 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   p->fifo_path = r.str();
   p->hook_points = r.u32();
   p->keyring = r.str();
+  p->seccomp_flags = r.u32();
+  p->seccomp_bpf = r.bytes();
+  for (uint32_t i = 0, n = r.count(); i < n; i++) {
+    TimeOffset o;
+    o.clock = r.u32();
+    o.secs = static_cast<int64_t>(r.u64());
+    o.nanos = r.u32();
+    p->time_offsets.push_back(o);
+  }
+  p->ioprio = r.u32();
+  p->sched.policy = r.u32();
+  p->sched.nice = static_cast<int32_t>(r.u32());
+  p->sched.priority = r.u32();
+  p->sched.flags = r.u32();
+  p->sched.runtime = r.u64();
+  p->sched.deadline = r.u64();
+  p->sched.period = r.u64();
+  p->personality = r.u32();
   if (!r.done()) { *why = "truncated or malformed plan"; return false; }
   if (p->args.empty()) { *why = "plan has no process args"; return false; }
   return true;

@@ -13,6 +13,8 @@ export const enum Msg {
   MAPS = 7,
   MAPS_DONE = 8,
   CGROUP_JOINED = 9,
+  SECCOMP_FD = 10,
+  SECCOMP_DONE = 11,
 }
 
 export const enum PlanFlag {
@@ -27,6 +29,10 @@ export const enum PlanFlag {
   LOOPBACK = 1 << 8,
   BIND_DEVICES = 1 << 9,
   HAS_UMASK = 1 << 10,
+  HAS_IOPRIO = 1 << 11,
+  HAS_SCHED = 1 << 12,
+  HAS_PERSONALITY = 1 << 13,
+  SECCOMP_NOTIFY = 1 << 14,
 }
 
 export const enum MountExt {

@@ -304,5 +304,11 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     fifoPath: ctx.fifoPath,
     hookPoints: 0,
     keyring: ctx.keyring ?? '',
+    seccompFlags: 0,
+    seccompBpf: Buffer.alloc(0),
+    timeOffsets: [],
+    ioprio: 0,
+    sched: { policy: 0, nice: 0, priority: 0, flags: 0, runtime: 0n, deadline: 0n, period: 0n },
+    personality: 0,
   };
 }

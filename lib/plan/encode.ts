@@ -41,6 +41,12 @@ class Writer {
     this.buf.write(s, this.pos);
     this.pos += n;
   }
+  bytes(b: Buffer): void {
+    this.u32(b.length);
+    this.ensure(b.length);
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
   strs(list: readonly string[]): void {
     this.u32(list.length);
     for (const s of list) this.str(s);
@@ -116,5 +122,22 @@ export function encodePlan(p: InitPlan): Buffer {
   w.str(p.fifoPath);
   w.u32(p.hookPoints);
   w.str(p.keyring);
+  w.u32(p.seccompFlags);
+  w.bytes(p.seccompBpf);
+  w.u32(p.timeOffsets.length);
+  for (const o of p.timeOffsets) {
+    w.u32(o.clock);
+    w.u64(o.secs);
+    w.u32(o.nanos);
+  }
+  w.u32(p.ioprio);
+  w.u32(p.sched.policy);
+  w.u32(p.sched.nice | 0);
+  w.u32(p.sched.priority);
+  w.u32(p.sched.flags);
+  w.u64(p.sched.runtime);
+  w.u64(p.sched.deadline);
+  w.u64(p.sched.period);
+  w.u32(p.personality);
   return w.done();
 }

@@ -47,4 +47,16 @@ export interface InitPlan {
   hookPoints: number;
   /** name of the container's own session keyring; '' with --no-new-keyring */
   keyring: string;
+  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2) (NEW_LISTENER is added by the init when needed) */
+  seccompFlags: number;
+  /** the filter as compiled by libseccomp in the parent: an array of struct sock_filter (8 bytes each); empty: none */
+  seccompBpf: Buffer;
+  /** linux.timeOffsets: written to /proc/self/timens_offsets in a new time namespace */
+  timeOffsets: { clock: number; secs: bigint; nanos: number }[];
+  /** process.ioPriority as the ioprio_set value ((class << 13) | level), with PlanFlag.HAS_IOPRIO */
+  ioprio: number;
+  /** process.scheduler, with PlanFlag.HAS_SCHED (sched_setattr's fields) */
+  sched: { policy: number; nice: number; priority: number; flags: number; runtime: bigint; deadline: bigint; period: bigint };
+  /** linux.personality as personality(2)'s argument, with PlanFlag.HAS_PERSONALITY */
+  personality: number;
 }

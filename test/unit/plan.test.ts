@@ -616,6 +616,17 @@ class Reader {
     const n = this.u32();
     return Array.from({ length: n }, () => this.str());
   }
+  bytes(): Buffer {
+    const n = this.u32();
+    const b = Buffer.from(this.b.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return b;
+  }
+  i32(): number {
+    const v = this.b.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
 }
 
 /** The whole plan, decoded in the exact order of decode_plan() in addon/init/plan.cc. */
@@ -664,11 +675,26 @@ function decodePlan(buf: Buffer) {
   const fifoPath = r.str();
   const hookPoints = r.u32();
   const keyring = r.str();
+  const seccompFlags = r.u32();
+  const seccompBpf = r.bytes();
+  const timeOffsets = Array.from({ length: r.u32() }, () => ({ clock: r.u32(), secs: r.u64(), nanos: r.u32() }));
+  const ioprio = r.u32();
+  const sched = {
+    policy: r.u32(),
+    nice: r.i32(),
+    priority: r.u32(),
+    flags: r.u32(),
+    runtime: r.u64(),
+    deadline: r.u64(),
+    period: r.u64(),
+  };
+  const personality = r.u32();
   return {
     header: { magic, version },
     plan: {
       flags, cloneFlags, joins, rootfs, rootPropagation, hostname, domainname, mounts, devices, maskedPaths, readonlyPaths,
       sysctls, rlimits, oomScoreAdj, caps, uid, gid, additionalGids, umask, cwd, args, env, fifoPath, hookPoints, keyring,
+      seccompFlags, seccompBpf, timeOffsets, ioprio, sched, personality,
     },
     rest: buf.length - r.pos,
   };
