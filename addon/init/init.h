@@ -57,6 +57,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* out, std::string* why);
 
 // report.cc: failures travel to the parent as MSG_ERROR, then the init exits.
 void set_report_fd(int fd);
+std::string errstr(int err);  // strerror in lower case, as Go (and so runc) words it
 [[noreturn]] void fail(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 [[noreturn]] void fail_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len);
@@ -76,6 +77,7 @@ void create_devices(const Plan& p, int rootfd);
 // process.cc
 void join_session_keyring(const Plan& p);
 void apply_rlimits(const Plan& p);
+void apply_process_extras(const Plan& p);
 void apply_oom_score(const Plan& p);
 void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);

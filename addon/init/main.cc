@@ -84,6 +84,7 @@ static std::string own_start_time() {
   pivot_into_rootfs(p);
   finalize_rootfs(p);
   apply_rlimits(p);
+  apply_process_extras(p);
   apply_oom_score(p);
   std::string exe = look_path(p);
   std::string home = home_of(p.uid);
@@ -92,6 +93,14 @@ static std::string own_start_time() {
   set_user(p);
   apply_caps(p);
   if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
+  {
+    // The cwd must be inside the container: a magic link such as
+    // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
+    // CVE-2024-21626 class). getcwd fails, or is not absolute, for a directory
+    // that is not reachable from our root.
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
+  }
   umask(p.umask);
 
   if (!send_msg(sock, MSG_READY, 0, start_time.data(), static_cast<uint32_t>(start_time.size()))) _exit(1);

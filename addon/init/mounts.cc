@@ -59,7 +59,7 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
       continue;
     }
     int dir = openat2_in_root(rootfd, resolved, O_PATH | O_DIRECTORY);
-    if (dir < 0) { *err = "resolve /" + resolved + ": " + strerror(errno); return -1; }
+    if (dir < 0) { *err = "resolve /" + resolved + ": " + errstr(errno); return -1; }
     std::string next = resolved.empty() ? c : resolved + "/" + c;
     struct stat st;
     if (fstatat(dir, c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -67,7 +67,7 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
         char target[4096];
         ssize_t n = readlinkat(dir, c.c_str(), target, sizeof target - 1);
         close(dir);
-        if (n < 0) { *err = "readlink /" + next + ": " + strerror(errno); return -1; }
+        if (n < 0) { *err = "readlink /" + next + ": " + errstr(errno); return -1; }
         if (++links > 40) { *err = "resolve " + path + ": too many levels of symbolic links"; return -1; }
         target[n] = '\0';
         if (target[0] == '/') resolved.clear();
@@ -79,7 +79,7 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
       continue;
     }
     if (errno != ENOENT || !create) {
-      *err = "resolve /" + next + ": " + strerror(errno);
+      *err = "resolve /" + next + ": " + errstr(errno);
       close(dir);
       return -1;
     }
@@ -92,11 +92,11 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
     }
     int e = errno;
     close(dir);
-    if (rc < 0 && e != EEXIST) { *err = "create /" + next + ": " + strerror(e); return -1; }
+    if (rc < 0 && e != EEXIST) { *err = "create /" + next + ": " + errstr(e); return -1; }
     resolved = next;
   }
   int fd = openat2_in_root(rootfd, resolved, O_PATH);
-  if (fd < 0) *err = "open /" + resolved + ": " + strerror(errno);
+  if (fd < 0) *err = "open /" + resolved + ": " + errstr(errno);
   return fd;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -25,15 +26,43 @@ void join_session_keyring(const Plan& p) {
     fail_errno("join a new session keyring (use --no-new-keyring to keep the caller's)");
 }
 
+static const char* rlimit_name(uint32_t r) {
+  static const char* names[] = {"RLIMIT_CPU",    "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",      "RLIMIT_CORE",
+                                "RLIMIT_RSS",    "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK",    "RLIMIT_AS",
+                                "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",
+                                "RLIMIT_RTTIME"};
+  return r < sizeof names / sizeof names[0] ? names[r] : "RLIMIT_?";
+}
+
 void apply_rlimits(const Plan& p) {
-  for (const Rlimit& l : p.rlimits) {
+  for (size_t i = 0; i < p.rlimits.size(); i++) {
+    const Rlimit& l = p.rlimits[i];
     struct rlimit r;
     r.rlim_cur = l.soft;
     r.rlim_max = l.hard;
     if (setrlimit(static_cast<__rlimit_resource>(l.resource), &r) < 0)
-      fail_errno("set rlimit %u (soft %llu, hard %llu)", l.resource, static_cast<unsigned long long>(l.soft),
-                 static_cast<unsigned long long>(l.hard));
+      fail_errno("set %s (process.rlimits[%zu]: soft %llu, hard %llu)", rlimit_name(l.resource), i,
+                 static_cast<unsigned long long>(l.soft), static_cast<unsigned long long>(l.hard));
   }
+}
+
+// process.ioPriority, process.scheduler and linux.personality.
+void apply_process_extras(const Plan& p) {
+  if ((p.flags & PF_HAS_IOPRIO) && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p.ioprio) < 0)
+    fail_errno("set the io priority (process.ioPriority)");
+  if (p.flags & PF_HAS_SCHED) {
+    struct {
+      uint32_t size, sched_policy;
+      uint64_t sched_flags;
+      int32_t sched_nice;
+      uint32_t sched_priority;
+      uint64_t sched_runtime, sched_deadline, sched_period;
+    } attr = {48, p.sched.policy, p.sched.flags, p.sched.nice, p.sched.priority, p.sched.runtime, p.sched.deadline,
+              p.sched.period};
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail_errno("set the scheduler (process.scheduler)");
+  }
+  if ((p.flags & PF_HAS_PERSONALITY) && personality(p.personality) < 0)
+    fail_errno("set the personality (linux.personality)");
 }
 
 void apply_oom_score(const Plan& p) {

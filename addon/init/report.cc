@@ -28,17 +28,20 @@ bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload) {
   return true;
 }
 
+std::string errstr(int err) {
+  // Go-style lower-case errno text: callers (conmon) match "no such file or directory".
+  std::string s = strerror(err);
+  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
 static void vreport(int err, const char* fmt, va_list ap) {
   char msg[4096];
   int n = vsnprintf(msg, sizeof msg, fmt, ap);
   if (n < 0) n = 0;
   if (n >= static_cast<int>(sizeof msg)) n = sizeof msg - 1;
   if (err) {
-    // Go-style lower-case errno text: callers (conmon) match "no such file or directory".
-    char es[128];
-    snprintf(es, sizeof es, "%s", strerror(err));
-    if (es[0] >= 'A' && es[0] <= 'Z' && !(es[1] >= 'A' && es[1] <= 'Z')) es[0] = static_cast<char>(es[0] - 'A' + 'a');
-    int m = snprintf(msg + n, sizeof msg - n, ": %s", es);
+    int m = snprintf(msg + n, sizeof msg - n, ": %s", errstr(err).c_str());
     if (m > 0) n += m;
     if (n >= static_cast<int>(sizeof msg)) n = sizeof msg - 1;
   }

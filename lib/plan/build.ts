@@ -11,6 +11,7 @@ import { capMask } from '../spec/caps';
 import type { Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
+import { checkRlimits, checkSysctls, processExtras } from './process';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
 
 export const CLONE = {
@@ -197,10 +198,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   if (linux.seccomp) throw unsupported('/linux/seccomp', 'seccomp');
   if (linux.uidMappings?.length || linux.gidMappings?.length) throw unsupported('/linux/uidMappings', 'a user namespace id mapping');
   if (linux.timeOffsets && Object.keys(linux.timeOffsets).length) throw unsupported('/linux/timeOffsets', 'timeOffsets');
-  if (linux.personality) throw unsupported('/linux/personality', 'personality');
   if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
-  if (proc.scheduler) throw unsupported('/process/scheduler', 'process.scheduler');
-  if (proc.ioPriority) throw unsupported('/process/ioPriority', 'process.ioPriority');
   if (spec.hooks) {
     for (const [name, list] of Object.entries(spec.hooks)) {
       if (Array.isArray(list) && list.length) throw unsupported(`/hooks/${name}`, 'OCI hooks');
@@ -238,11 +236,10 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     if (!uts) throw invalid('/domainname', 'setting the domainname needs a uts namespace');
     flags |= PlanFlag.SET_DOMAINNAME;
   }
-  if (linux.sysctl) {
-    for (const key of Object.keys(linux.sysctl)) {
-      if (key.includes('/') || key.split('.').includes('..')) throw invalid(`/linux/sysctl/${key}`, 'is not a sysctl name');
-    }
-  }
+  checkSysctls(spec);
+  checkRlimits(spec);
+  const extras = processExtras(spec);
+  flags |= extras.flags;
 
   const { mounts, bindsDev } = planMounts(spec, ctx);
   if (!bindsDev) flags |= PlanFlag.SETUP_DEV;
@@ -307,8 +304,8 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     seccompFlags: 0,
     seccompBpf: Buffer.alloc(0),
     timeOffsets: [],
-    ioprio: 0,
-    sched: { policy: 0, nice: 0, priority: 0, flags: 0, runtime: 0n, deadline: 0n, period: 0n },
-    personality: 0,
+    ioprio: extras.ioprio,
+    sched: extras.sched,
+    personality: extras.personality,
   };
 }
