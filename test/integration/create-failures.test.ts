@@ -27,9 +27,9 @@ const failures: InitFailure[] = [
     says: /sysctl net\.ipv4\.no_such_key: open \/proc\/sys\/net\/ipv4\/no_such_key: no such file or directory/,
   },
   {
-    name: 'an rlimit above the hard limit the runtime may raise',
-    mutate: (c) => (c.process!.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 4294967296, soft: 1024 }]),
-    says: /set rlimit 7 .*: operation not permitted/,
+    name: 'a scheduler policy the cgroup does not allow (SCHED_FIFO without cpu.rt_runtime_us)',
+    mutate: (c) => (c.process!.scheduler = { policy: 'SCHED_FIFO', priority: 10 }),
+    says: /set the scheduler \(process\.scheduler\): operation not permitted/,
   },
   {
     name: 'a cwd that is a file',
