@@ -11,7 +11,7 @@ import { capMask } from '../spec/caps';
 import type { Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
-import { checkRlimits, checkSysctls, processExtras } from './process';
+import { checkLsm, checkRlimits, checkSysctls, processExtras } from './process';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
 
 export const CLONE = {
@@ -238,6 +238,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   }
   checkSysctls(spec);
   checkRlimits(spec);
+  checkLsm(spec);
   const extras = processExtras(spec);
   flags |= extras.flags;
 

@@ -222,3 +222,34 @@ export function checkRlimits(spec: Spec): void {
     );
   });
 }
+
+/** Where the kernel says whether an LSM is on (injectable for tests). */
+export interface LsmPaths {
+  apparmorEnabled: string;
+  selinuxEnforce: string;
+}
+const LSM_PATHS: LsmPaths = {
+  apparmorEnabled: '/sys/module/apparmor/parameters/enabled',
+  selinuxEnforce: '/sys/fs/selinux/enforce',
+};
+
+/**
+ * AppArmor profiles and SELinux labels. Where the LSM is off, runc ignores
+ * them, and so does ocits. Where it is on, ocits cannot apply them yet: it
+ * refuses rather than run the container unconfined.
+ */
+export function checkLsm(spec: Spec, paths: LsmPaths = LSM_PATHS): void {
+  const apparmor = () => {
+    try {
+      return fs.readFileSync(paths.apparmorEnabled, 'utf8').trim() === 'Y';
+    } catch {
+      return false;
+    }
+  };
+  const selinux = () => fs.existsSync(paths.selinuxEnforce);
+  const notYet = (pointer: string, what: string) =>
+    new OcitsError('ENOTSUP', `unsupported config: ${pointer}: ${what} is enabled on this host, and ocits cannot apply it yet`, { pointer });
+  if (spec.process?.apparmorProfile && apparmor()) throw notYet('/process/apparmorProfile', 'AppArmor');
+  if (spec.process?.selinuxLabel && selinux()) throw notYet('/process/selinuxLabel', 'SELinux');
+  if (spec.linux?.mountLabel && selinux()) throw notYet('/linux/mountLabel', 'SELinux');
+}

@@ -1,0 +1,79 @@
+// lib/plan/process.ts: ioPriority, scheduler, personality values; sysctl and
+// LSM rules. (The integration tests see the same from inside containers;
+// AppArmor and SELinux are off on the project's machines, so their "enabled"
+// branch is covered here, with fake /sys files.)
+import t from 'tap'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { checkLsm, checkSysctls, processExtras } from '../../lib/plan/process'
+import { PlanFlag } from '../../lib/native/protocol'
+import type { Spec } from '../../lib/spec/types'
+
+const spec = (s: Partial<Spec> & { process?: Partial<Spec['process']> }): Spec =>
+  ({ ociVersion: '1.2.0', root: { path: 'rootfs' }, ...s, process: { cwd: '/', args: ['sh'], ...(s.process ?? {}) } }) as Spec
+
+const thrown = (fn: () => unknown): { code?: string; pointer?: string; message: string } | undefined => {
+  try {
+    fn()
+  } catch (e) {
+    return e as never
+  }
+  return undefined
+}
+
+t.test('ioPriority: (class << 13) | level', async (t) => {
+  const x = processExtras(spec({ process: { ioPriority: { class: 'IOPRIO_CLASS_RT', priority: 3 } } as never }))
+  t.equal(x.ioprio, (1 << 13) | 3)
+  t.ok(x.flags & PlanFlag.HAS_IOPRIO)
+  t.equal(thrown(() => processExtras(spec({ process: { ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 8 } } as never })))?.pointer, '/process/ioPriority/priority')
+  t.equal(processExtras(spec({})).flags, 0, 'nothing asked, nothing set')
+})
+
+t.test('scheduler: policies, flags, deadline rules', async (t) => {
+  const x = processExtras(spec({ process: { scheduler: { policy: 'SCHED_DEADLINE', runtime: 10, deadline: 20, period: 30, flags: ['SCHED_FLAG_RESET_ON_FORK'] } } as never }))
+  t.same(x.sched, { policy: 6, nice: 0, priority: 0, flags: 1, runtime: 10n, deadline: 20n, period: 30n })
+  t.equal(thrown(() => processExtras(spec({ process: { scheduler: { policy: 'SCHED_DEADLINE', runtime: 30, deadline: 20 } } as never })))?.pointer, '/process/scheduler')
+  t.equal(thrown(() => processExtras(spec({ process: { scheduler: { policy: 'SCHED_RR', priority: 100 } } as never })))?.pointer, '/process/scheduler/priority')
+  t.equal(thrown(() => processExtras(spec({ process: { scheduler: { policy: 'SCHED_OTHER', nice: 20 } } as never })))?.pointer, '/process/scheduler/nice')
+  t.equal(thrown(() => processExtras(spec({ process: { scheduler: { policy: 'SCHED_NOPE' } } as never })))?.pointer, '/process/scheduler/policy')
+})
+
+t.test('personality: domain only, flags refused', async (t) => {
+  t.equal(processExtras(spec({ linux: { personality: { domain: 'LINUX32' } } })).personality, 8)
+  const e = thrown(() => processExtras(spec({ linux: { personality: { domain: 'LINUX', flags: ['X'] } } })))
+  t.equal(e?.code, 'ENOTSUP')
+  t.equal(e?.pointer, '/linux/personality/flags')
+})
+
+t.test('sysctls: runc\'s namespace rules', async (t) => {
+  const ns = (types: string[]) => types.map((type) => ({ type }))
+  const ok = (sysctl: Record<string, string>, types: string[]) => checkSysctls(spec({ linux: { sysctl, namespaces: ns(types) as never } }))
+  ok({ 'kernel.shmmax': '1', 'fs.mqueue.msg_max': '10' }, ['ipc', 'mount'])
+  ok({ 'net.core.somaxconn': '10' }, ['network', 'mount'])
+  ok({ 'kernel.domainname': 'x' }, ['uts', 'mount'])
+  const bad = (sysctl: Record<string, string>, types: string[]) => thrown(() => ok(sysctl, types))
+  t.equal(bad({ 'kernel.shmmax': '1' }, ['mount'])?.pointer, '/linux/sysctl/kernel.shmmax')
+  t.equal(bad({ 'net.core.somaxconn': '1' }, ['mount'])?.pointer, '/linux/sysctl/net.core.somaxconn')
+  t.equal(bad({ 'kernel.hostname': 'x' }, ['uts'])?.pointer, '/linux/sysctl/kernel.hostname')
+  t.equal(bad({ 'vm.overcommit_memory': '1' }, ['uts', 'ipc', 'network'])?.pointer, '/linux/sysctl/vm.overcommit_memory')
+  t.equal(bad({ '../../etc': '1' }, ['ipc'])?.pointer, '/linux/sysctl/../../etc')
+  // joining the host's own network namespace by path is the host's namespace
+  const host = thrown(() => checkSysctls(spec({ linux: { sysctl: { 'net.core.somaxconn': '1' }, namespaces: [{ type: 'network', path: '/proc/self/ns/net' }] } })))
+  t.match(host?.message ?? '', /host's network namespace/)
+})
+
+t.test('AppArmor and SELinux: ignored where off (as runc), refused where on', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-lsm-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const paths = { apparmorEnabled: path.join(dir, 'aa'), selinuxEnforce: path.join(dir, 'enforce') }
+  const s = spec({ process: { apparmorProfile: 'docker-default', selinuxLabel: 'system_u:system_r:container_t:s0' } as never, linux: { mountLabel: 'x' } })
+  t.doesNotThrow(() => checkLsm(s, paths), 'both off: ignored')
+  fs.writeFileSync(paths.apparmorEnabled, 'Y\n')
+  t.equal(thrown(() => checkLsm(s, paths))?.pointer, '/process/apparmorProfile', 'AppArmor on: refused')
+  fs.writeFileSync(paths.apparmorEnabled, 'N\n')
+  fs.writeFileSync(paths.selinuxEnforce, '1')
+  t.equal(thrown(() => checkLsm(s, paths))?.pointer, '/process/selinuxLabel', 'SELinux on: refused')
+  t.doesNotThrow(() => checkLsm(spec({}), paths), 'nothing asked: fine')
+  t.doesNotThrow(() => checkLsm(s), 'this host: neither LSM is on (TESTING.md)')
+})
