@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -168,9 +170,45 @@ static void dev_symlinks(int rootfd) {
   close(dfd);
 }
 
+// The mount point (from /proc/self/mountinfo) under which `path` lies.
+static std::string mount_point_of(const std::string& path) {
+  FILE* f = fopen("/proc/self/mountinfo", "re");
+  if (!f) fail_errno("open /proc/self/mountinfo");
+  std::string best = "/";
+  char* line = nullptr;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    // id parent major:minor root mountpoint ...
+    char* save = nullptr;
+    char* tok = strtok_r(line, " ", &save);
+    for (int i = 0; tok && i < 4; i++) tok = strtok_r(nullptr, " ", &save);
+    if (!tok) continue;
+    std::string mp;
+    for (const char* c = tok; *c; c++) {  // undo the octal escapes (\040 ...)
+      if (c[0] == '\\' && c[1] >= '0' && c[1] <= '7' && c[2] && c[3]) {
+        mp += static_cast<char>((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
+        c += 3;
+      } else {
+        mp += *c;
+      }
+    }
+    bool under = path == mp || (path.compare(0, mp.size(), mp) == 0 && (mp == "/" || path[mp.size()] == '/'));
+    if (under && mp.size() >= best.size()) best = mp;
+  }
+  free(line);
+  fclose(f);
+  return best;
+}
+
 void prepare_rootfs(const Plan& p) {
   unsigned long prop = p.root_propagation ? p.root_propagation : (MS_SLAVE | MS_REC);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail_errno("set propagation of / (rootfsPropagation)");
+  // As runc: the mount the rootfs lies in is made private, so that the bind
+  // below never propagates anywhere and pivot_root accepts it (its parent may
+  // not be shared) even with a "shared" rootfsPropagation.
+  std::string parent = mount_point_of(p.rootfs);
+  if (mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+    fail_errno("make the mount of the rootfs (%s) private", parent.c_str());
   if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
     fail_errno("bind mount rootfs %s", p.rootfs.c_str());
   int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -211,6 +249,9 @@ void pivot_into_rootfs(const Plan& p) {
   if (chdir("/") < 0) fail_errno("chdir /");
   close(oldroot);
   close(newroot);
+  // The new root came from a private mount: give it the asked propagation.
+  if (p.root_propagation && mount(nullptr, "/", nullptr, p.root_propagation, nullptr) < 0)
+    fail_errno("set propagation of the container's / (rootfsPropagation)");
 }
 
 static unsigned long locked_flags(const char* path) {
