@@ -123,12 +123,13 @@ export function create(o: CreateOptions): Created {
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
-  const lock = Lock.acquire(store.dir(o.id));
+  let lock: Lock | undefined;
   const n = native();
   let sock = -1;
   let stage1 = 0;
   let pid = 0;
   try {
+    lock = Lock.acquire(store.dir(o.id));
     const state: StoredState = {
       ociVersion: spec.ociVersion,
       id: o.id,
