@@ -63,8 +63,11 @@ std::string errstr(int err);  // strerror in lower case, as Go (and so runc) wor
 bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len);
 bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload);
 
-// namespaces.cc
+// namespaces.cc (stage 1, in this order)
 void join_namespaces(const Plan& p);
+void create_user_namespace(int sock, const Plan& p);  // unshare, then wait for the parent to write the id maps
+void set_time_offsets(const Plan& p);                 // after unsharing the time namespace, before the fork
+void become_root(const Plan& p);                      // uid/gid 0 in a new or joined user namespace
 void bring_loopback_up();
 
 // rootfs.cc (mounts.cc, devices.cc): everything up to and including pivot_root

@@ -55,7 +55,7 @@ static std::string own_start_time() {
   return std::string(q, end);
 }
 
-[[noreturn]] static void stage2(int sock, const Plan& p) {
+[[noreturn]] static void stage2(int sock, const Plan& p, int fifo) {
   umask(0);
   std::string start_time = own_start_time();
   // A cgroup namespace must be rooted in the container's cgroup, and so must
@@ -69,11 +69,9 @@ static std::string own_start_time() {
   if (p.flags & PF_LOOPBACK) bring_loopback_up();
   join_session_keyring(p);
 
-  // Handles to what must outlive pivot_root: the exec fifo, and our own fd
-  // directory through which it is reopened for writing (the container may
-  // have no /proc of its own). Both are close-on-exec.
-  int fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
-  if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+  // Handles to what must outlive pivot_root: the exec fifo (opened by stage
+  // 1), and our own fd directory through which it is reopened for writing
+  // (the container may have no /proc of its own). Both are close-on-exec.
   int fddir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fddir < 0) fail_errno("open /proc/self/fd");
 
@@ -85,7 +83,6 @@ static std::string own_start_time() {
   finalize_rootfs(p);
   apply_rlimits(p);
   apply_process_extras(p);
-  apply_oom_score(p);
   std::string exe = look_path(p);
   std::string home = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
@@ -141,14 +138,25 @@ int main(int argc, char** argv) {
   buf.clear();
   buf.shrink_to_fit();
 
+  // Before any namespace, as runc: the exec fifo in the state dir (which the
+  // root of a user namespace may not reach), and the oom score (a process in
+  // a user namespace cannot write its own oom_score_adj once it changed ids).
+  int fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
+  if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+  apply_oom_score(p);
+
   join_namespaces(p);
-  uint32_t now = p.clone_flags & ~static_cast<uint32_t>(CLONE_NEWCGROUP);  // the init does that one, once in its cgroup
+  create_user_namespace(sock, p);
+  // The cgroup namespace is the init's, once in its cgroup.
+  uint32_t now = p.clone_flags & ~static_cast<uint32_t>(CLONE_NEWCGROUP | CLONE_NEWUSER);
   if (now && unshare(static_cast<int>(now)) < 0) fail_errno("create namespaces (linux.namespaces)");
+  set_time_offsets(p);
+  become_root(p);
 
   pid_t child = fork();
   if (child < 0) fail_errno("fork the container init");
   if (child == 0) {
-    stage2(sock, p);
+    stage2(sock, p, fifo);
   }
   uint32_t pid = static_cast<uint32_t>(child);
   if (!send_msg(sock, MSG_PID, 0, &pid, sizeof pid)) {

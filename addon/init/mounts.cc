@@ -104,11 +104,43 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
 
 static std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
+// Whether we are in a user namespace other than the host's (a new or joined one).
+static bool in_user_namespace() {
+  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[128];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  unsigned long inside, outside, count;
+  // The host's map is the identity over every id ("0 0 4294967295").
+  return !(sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
 static int resolve_or_fail(int rootfd, const std::string& dest, bool create, bool is_file, const char* what) {
   std::string err;
   int fd = open_in_root(rootfd, dest, create, is_file, &err);
   if (fd < 0) fail(0, "%s %s: %s", what, dest.c_str(), err.c_str());
   return fd;
+}
+
+static unsigned long locked_flags(const char* path);
+
+// In a user namespace, a mount made outside it keeps its nosuid, nodev,
+// noexec, ro and atime flags: a bind remount must repeat them (the kernel
+// says EPERM otherwise). Retry with the flags the mount already has, as runc.
+static int remount_keeping_locked(const char* source, const char* target, unsigned long flags) {
+  if (mount(source, target, nullptr, flags, nullptr) == 0) return 0;
+  if (errno != EPERM) return -1;
+  unsigned long locked = locked_flags(target);
+  if (!locked || (flags & locked) == locked) {
+    errno = EPERM;
+    return -1;
+  }
+  // A config that asks for a more relaxed atime loses to the locked one.
+  if (locked & (MS_NOATIME | MS_RELATIME)) flags &= ~(MS_NOATIME | MS_RELATIME | MS_STRICTATIME);
+  return mount(source, target, nullptr, flags | locked, nullptr);
 }
 
 static void mount_one(int rootfd, const MountEntry& m) {
@@ -133,12 +165,20 @@ static void mount_one(int rootfd, const MountEntry& m) {
       close(fd);
       fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");  // the new mount is on top now
       target = fd_path(fd);
-      if (mount(m.source.c_str(), target.c_str(), nullptr, rest | MS_BIND | MS_REMOUNT | (m.flags & MS_REC), nullptr) < 0)
+      if (remount_keeping_locked(m.source.c_str(), target.c_str(), rest | MS_BIND | MS_REMOUNT | (m.flags & MS_REC)) < 0)
         fail_errno("remount bind mount %s with its options", m.dest.c_str());
     }
   } else {
-    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, data) < 0)
-      fail_errno("mount %s (type %s) on %s", m.source.c_str(), m.fstype.c_str(), m.dest.c_str());
+    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, data) < 0) {
+      // As runc 1.1: no fallback. The kernel lets a user namespace mount sysfs
+      // only with a network namespace of its own.
+      int e = errno;
+      if (e == EPERM && m.fstype == "sysfs" && in_user_namespace())
+        fail(e, "mount %s (type sysfs) on %s: in a user namespace, sysfs needs a new network namespace too "
+                   "(or bind /sys: {\"type\": \"bind\", \"source\": \"/sys\", \"options\": [\"rbind\", \"ro\"]})",
+                   m.source.c_str(), m.dest.c_str());
+      fail(e, "mount %s (type %s) on %s", m.source.c_str(), m.fstype.c_str(), m.dest.c_str());
+    }
   }
   if (!m.propagation.empty()) {
     close(fd);
@@ -209,8 +249,13 @@ void prepare_rootfs(const Plan& p) {
   std::string parent = mount_point_of(p.rootfs);
   if (mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
     fail_errno("make the mount of the rootfs (%s) private", parent.c_str());
-  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-    fail_errno("bind mount rootfs %s", p.rootfs.c_str());
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    int e = errno;
+    if (e == EACCES && in_user_namespace())
+      fail(e, "bind mount rootfs %s (in a user namespace, the container's root must be able to reach the rootfs: "
+                 "every directory above it searchable by its host uid)", p.rootfs.c_str());
+    fail(e, "bind mount rootfs %s", p.rootfs.c_str());
+  }
   int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
   for (const MountEntry& m : p.mounts) mount_one(rootfd, m);

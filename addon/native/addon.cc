@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/nsfs.h>
 #include <string>
 #include <vector>
 #include "../common/protocol.h"
@@ -321,6 +323,22 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// nsType(path) -> the CLONE_NEW* type of the namespace file at path, or 0
+// when it is not a namespace; throws (with errno) when it cannot be opened.
+Napi::Value NsType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  // Namespace files are regular files (of nsfs): never open a device or fifo.
+  struct stat st;
+  if (stat(path.c_str(), &st) < 0) throw ErrnoError(env, errno, "stat " + path);
+  if (!S_ISREG(st.st_mode)) return Napi::Number::New(env, 0);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) throw ErrnoError(env, errno, "open " + path);
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  close(fd);
+  return Napi::Number::New(env, type < 0 ? 0 : type);
+}
+
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   const struct scmp_version* v = seccomp_version();
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
@@ -339,6 +357,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  exports.Set("nsType", Napi::Function::New(env, NsType));
   return exports;
 }
 

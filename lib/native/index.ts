@@ -27,6 +27,8 @@ interface Addon {
   setSubreaper(on: boolean): void;
   close(fd: number): void;
   seccompVersion(): string;
+  /** CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE); 0: not a namespace; throws with errno when it cannot be opened */
+  nsType(path: string): number;
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */

@@ -10,6 +10,7 @@ import { OcitsError } from '../errors';
 import { capMask } from '../spec/caps';
 import type { Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
+import { planTimeOffsets, planUserNamespace } from './idmap';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
 import { checkLsm, checkRlimits, checkSysctls, processExtras } from './process';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
@@ -196,8 +197,6 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   if (!proc.args || proc.args.length === 0) throw invalid('/process/args', 'must name the program to run');
   if (proc.terminal) throw unsupported('/process/terminal', 'a terminal (process.terminal: true)');
   if (linux.seccomp) throw unsupported('/linux/seccomp', 'seccomp');
-  if (linux.uidMappings?.length || linux.gidMappings?.length) throw unsupported('/linux/uidMappings', 'a user namespace id mapping');
-  if (linux.timeOffsets && Object.keys(linux.timeOffsets).length) throw unsupported('/linux/timeOffsets', 'timeOffsets');
   if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
   if (spec.hooks) {
     for (const [name, list] of Object.entries(spec.hooks)) {
@@ -215,7 +214,6 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     seen.add(ns.type);
     const bit = CLONE[ns.type as keyof typeof CLONE];
     if (bit === undefined) throw invalid(`${ptr}/type`, `unknown namespace type "${ns.type}"`);
-    if (ns.type === 'user') throw unsupported(ptr, 'a user namespace');
     if (ns.path) {
       if (!path.posix.isAbsolute(ns.path)) throw invalid(`${ptr}/path`, `namespace path ${JSON.stringify(ns.path)} must be absolute`);
       joins.push({ type: bit, path: ns.path });
@@ -225,6 +223,11 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     }
   });
   if (!seen.has('mount')) throw invalid('/linux/namespaces', 'a mount namespace is required');
+  // In a user namespace (new or joined) the init cannot mknod: device nodes
+  // are bind mounts of the host's, as runc. The parent writes the id maps.
+  const userns = planUserNamespace(spec, ctx.warnings);
+  if (userns.create || userns.join) flags |= PlanFlag.BIND_DEVICES;
+  const timeOffsets = planTimeOffsets(spec);
   // As runc: the uts namespace may be new or joined (containerd sets the pod's
   // hostname on every container that joins the pod's namespace).
   const uts = seen.has('uts');
@@ -304,7 +307,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     keyring: ctx.keyring ?? '',
     seccompFlags: 0,
     seccompBpf: Buffer.alloc(0),
-    timeOffsets: [],
+    timeOffsets,
     ioprio: extras.ioprio,
     sched: extras.sched,
     personality: extras.personality,

@@ -12,10 +12,14 @@ import { initPath, native } from '../native';
 import { Msg } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
+import { planUserNamespace, type UserNamespacePlan } from '../plan/idmap';
 import { loadConfig } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
+import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
+import { writeIdMaps } from './idmap';
+import { checkNamespacePaths } from './namespaces';
 import { rfc3339Nano } from './status';
 
 export interface CreateOptions {
@@ -61,14 +65,30 @@ function initError(sock: number): OcitsError | undefined {
  * is known (it builds the rootfs meanwhile), wait until it is ready. Returns
  * the init's host pid and start time.
  */
-function driveInit(sock: number, stage1: number, cg: CgroupManager, onPid: (pid: number) => void): { pid: number; startTime: string } {
+function driveInit(
+  sock: number,
+  stage1: number,
+  cg: CgroupManager,
+  onPid: (pid: number) => void,
+  userns?: UserNamespacePlan,
+): { pid: number; startTime: string } {
   const n = native();
   let pid = 0;
+  let mapsWritten = false;
   for (;;) {
     const m = n.recv(sock, INIT_STEP_TIMEOUT_MS);
     if (m === null) throw new OcitsError('EINIT', `container init did not report within ${INIT_STEP_TIMEOUT_MS / 1000}s`);
     switch (m.type) {
+      case Msg.MAPS:
+        // Stage 1 is in its new user namespace, waiting for its id maps.
+        if (!userns?.create || mapsWritten || pid) throw new OcitsError('EINIT', 'container init asked for id maps out of order');
+        writeIdMaps(stage1, userns);
+        mapsWritten = true;
+        log.step('create: id maps written');
+        n.send(sock, Msg.MAPS_DONE);
+        break;
       case Msg.PID:
+        if (userns?.create && !mapsWritten) throw new OcitsError('EINIT', 'container init forked before its id maps were written');
         pid = m.payload!.readUInt32LE(0);
         log.step(`create: init ${pid} forked`);
         onPid(pid);
@@ -118,6 +138,8 @@ export function create(o: CreateOptions): Created {
     warnings,
   });
   for (const w of warnings) log.warn(w);
+  checkNamespacePaths(spec);
+  const userns = planUserNamespace(spec);
   const planBytes = encodePlan(plan);
   log.step(`create ${o.id}: planned`);
 
@@ -175,13 +197,16 @@ export function create(o: CreateOptions): Created {
       }
     });
     n.send(sock, Msg.PLAN, planBytes);
-    const ready = driveInit(sock, stage1, cg, (p) => (pid = p));
+    const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns);
     log.step(`create ${o.id}: init ${pid} ready`);
     const w = n.waitpid(stage1);
     stage1 = 0;
     if (w.code !== 0) throw new OcitsError('EINIT', `container init stage 1 exited with ${w.code}`);
     state.pid = pid;
-    state.initStartTime = ready.startTime;
+    // In a time namespace the init sees its own start time shifted by the
+    // boottime offset: record the host's view, which every later check reads.
+    const timens = (plan.cloneFlags & CLONE.time) !== 0 || plan.joins.some((j) => j.type === CLONE.time);
+    state.initStartTime = (timens && procInfo(pid)?.startTime) || ready.startTime;
     delete state.creating;
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     store.write(state);

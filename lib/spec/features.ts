@@ -32,7 +32,7 @@ export const MOUNT_OPTIONS: readonly string[] = [
   'rslave', 'unbindable', 'runbindable', 'lazytime', 'nolazytime', 'iversion', 'noiversion', 'nosymfollow',
 ];
 
-export const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup'];
+export const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup', 'user', 'time'];
 
 export interface SeccompFeatures {
   enabled: boolean;

@@ -109,7 +109,7 @@ t.test('features: required keys and shape', async (t) => {
   t.equal(f.ociVersionMax, '1.2.0');
   t.same(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
   t.same(Object.keys(f.linux), ['namespaces', 'capabilities', 'cgroup', 'seccomp', 'apparmor', 'selinux', 'intelRdt', 'mountExtensions']);
-  t.same(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'], 'sorted; no user/time yet');
+  t.same(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'], 'sorted; every namespace type');
   t.same(f.linux.capabilities, [...CAPABILITIES]);
   for (const c of f.linux.capabilities) t.match(c, /^CAP_[A-Z_]+$/);
   t.same(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false });
@@ -166,7 +166,7 @@ t.test('features: the caller says what is implemented', async (t) => {
   t.same(f.linux.mountExtensions, { idmap: { enabled: true } });
   t.same(f.linux.capabilities, ['CAP_CHOWN', 'CAP_SYS_ADMIN'], 'number order');
   t.same(f.annotations, { 'io.github.ocits.version': '9.9.9', 'io.github.seccomp.libseccomp.version': '2.5.4' });
-  t.same(defaultImplemented().namespaces, ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup']);
+  t.same(defaultImplemented().namespaces, ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup', 'user', 'time']);
 });
 
 t.test('featuresText: four-space indent and newline, as runc features', async (t) => {

@@ -231,9 +231,9 @@ t.test('namespaces: errors', async (t) => {
   e = thrown(t, () => buildPlan(spec((s) => delete s.linux), rootfs, ctxFor(bundle)), 'no linux section');
   t.match(e?.message, /mount namespace/);
 
-  e = thrown(t, () => buildPlan(spec((s) => s.linux.namespaces.push({ type: 'user' })), rootfs, ctxFor(bundle)), 'user namespace');
-  t.equal(e?.code, 'ENOTSUP');
-  t.equal(e?.pointer, '/linux/namespaces/1');
+  e = thrown(t, () => buildPlan(spec((s) => s.linux.namespaces.push({ type: 'user' })), rootfs, ctxFor(bundle)), 'user namespace without mappings');
+  t.equal(e?.code, 'EINVAL_CONFIG');
+  t.equal(e?.pointer, '/linux/uidMappings');
   t.match(e?.message, '/linux/namespaces/1');
 
   e = thrown(t, () => buildPlan(spec((s) => s.linux.namespaces.push({ type: 'bogus' })), rootfs, ctxFor(bundle)), 'unknown namespace');
