@@ -485,7 +485,8 @@ t.test('rlimits', async (t) => {
   ], 'names to numbers, 18446744073709551615 to RLIM_INFINITY');
 
   const names = ['CPU', 'FSIZE', 'DATA', 'STACK', 'CORE', 'RSS', 'NPROC', 'NOFILE', 'MEMLOCK', 'AS', 'LOCKS', 'SIGPENDING', 'MSGQUEUE', 'NICE', 'RTPRIO', 'RTTIME'];
-  const all = buildPlan(spec((s) => (s.process.rlimits = names.map((n) => ({ type: `RLIMIT_${n}`, soft: 1, hard: 1 })))), rootfs, ctxFor(bundle));
+  // (hard limits of 0: never above the runtime's own, whatever this host's are)
+  const all = buildPlan(spec((s) => (s.process.rlimits = names.map((n) => ({ type: `RLIMIT_${n}`, soft: 0, hard: 0 })))), rootfs, ctxFor(bundle));
   t.same(all.rlimits.map((r) => r.resource), names.map((_, i) => i), 'every RLIMIT_ number as linux/resource.h');
 
   let e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2048, hard: 1024 }])), rootfs, ctxFor(bundle)), 'soft > hard');
@@ -554,6 +555,7 @@ t.test('process fields, umask, rootfsPropagation, flags', async (t) => {
       s.linux.maskedPaths = ['/proc/kcore'];
       s.linux.readonlyPaths = ['/proc/sys'];
       s.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      s.linux.namespaces.push({ type: 'network' }); // net.* sysctls need one (runc's rule)
     }),
     rootfs,
     ctxFor(bundle, { noPivot: true }),
@@ -706,14 +708,14 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   const plan: InitPlan = buildPlan(
     spec((s) => {
       s.hostname = 'hé';
-      s.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'pid' }];
+      s.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'pid' }, { type: 'ipc' }];
       s.linux.rootfsPropagation = 'rprivate';
       s.mounts = [
         { destination: '/proc', type: 'proc', source: 'proc' },
         { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'rslave', 'shared'] },
       ];
       s.linux.sysctl = { 'kernel.msgmax': '8192' };
-      s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 18446744073709551615 }];
+      s.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 1024, hard: 18446744073709551615 }];
       s.process.oomScoreAdj = -17;
       s.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'] };
       s.process.user = { uid: 1, gid: 2, additionalGids: [3, 4] };
@@ -734,7 +736,7 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   const r = new Reader(buf);
   r.pos = 8;
   t.equal(r.u32(), plan.flags, 'then flags');
-  t.equal(r.u32(), CLONE.mount | CLONE.uts | CLONE.pid, 'then cloneFlags');
+  t.equal(r.u32(), CLONE.mount | CLONE.uts | CLONE.pid | CLONE.ipc, 'then cloneFlags');
   t.equal(r.u32(), 1, 'then the number of joins');
   t.equal(r.u32(), CLONE.network, 'join type');
   t.equal(r.u32(), Buffer.byteLength('/proc/1/ns/net'), 'join path length');

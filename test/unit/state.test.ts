@@ -225,8 +225,10 @@ t.test('procInfo / isAlive', async (t) => {
 });
 
 t.test('isAlive: a zombie is not alive', async (t) => {
-  // sh forks a child that exits at once and then sleeps without reaping it
-  const c = spawn('/bin/sh', ['-c', '/bin/true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // a parent that forks a child which exits at once, and never reaps it (a
+  // shell may reap a finished background job before it execs: not reliable)
+  const script = 'import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)\n';
+  const c = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => c.kill('SIGKILL'));
   const pid = await new Promise<number>((resolve) => c.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
   let info = procInfo(pid);
