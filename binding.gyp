@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ocits_native",
-      "sources": ["addon/native/addon.cc"],
+      "sources": ["addon/native/addon.cc", "addon/native/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
@@ -20,7 +20,8 @@
         "addon/init/namespaces.cc",
         "addon/init/mounts.cc",
         "addon/init/devices.cc",
-        "addon/init/process.cc"
+        "addon/init/process.cc",
+        "addon/init/seccomp.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-fno-rtti", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-s", "-Wl,--gc-sections"]

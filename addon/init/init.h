@@ -89,4 +89,10 @@ std::string look_path(const Plan& p);
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
 
+// seccomp.cc: the filter is loaded last, right before execve (seccomp_before_exec,
+// called by exec_process); a notify filter before MSG_READY (seccomp_before_ready).
+const Plan& seccomp_caps_plan(const Plan& p, Plan* scratch);  // the caps to apply: CAP_SYS_ADMIN held for the load if needed
+void seccomp_before_ready(int sock, const Plan& p);
+void seccomp_before_exec(const Plan& p);
+
 }  // namespace ocits

@@ -86,9 +86,11 @@ static std::string own_start_time() {
   std::string exe = look_path(p);
   std::string home = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
-  drop_bounding_caps(p);
-  set_user(p);
-  apply_caps(p);
+  Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)
+  const Plan& caps = seccomp_caps_plan(p, &held);
+  drop_bounding_caps(caps);
+  set_user(caps);
+  apply_caps(caps);
   if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
   {
     // The cwd must be inside the container: a magic link such as
@@ -99,6 +101,7 @@ static std::string own_start_time() {
     if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
   }
   umask(p.umask);
+  seccomp_before_ready(sock, p);
 
   if (!send_msg(sock, MSG_READY, 0, start_time.data(), static_cast<uint32_t>(start_time.size()))) _exit(1);
   close(sock);

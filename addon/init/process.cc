@@ -186,6 +186,7 @@ void exec_process(const Plan& p, const std::string& path, const std::string& hom
   std::string home_env = "HOME=" + home;
   if (!has_home) envp.push_back(const_cast<char*>(home_env.c_str()));
   envp.push_back(nullptr);
+  seccomp_before_exec(p);  // the last step before execve
   execve(path.c_str(), argv.data(), envp.data());
   fail_errno("exec %s", path.c_str());
 }

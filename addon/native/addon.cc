@@ -25,6 +25,7 @@
 #include <vector>
 #include "../common/protocol.h"
 #include "../common/wire.h"
+#include "seccomp.h"
 
 namespace {
 
@@ -156,7 +157,8 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   MsgHeader h{};
   std::vector<uint8_t> payload;
   Napi::Object out = Napi::Object::New(env);
-  if (!ocits::wire_recv(fd, &h, &payload)) {
+  int got_fd = -1;  // a message may carry one fd (MSG_SECCOMP_FD)
+  if (!ocits::wire_recv_fd(fd, &h, &payload, &got_fd)) {
     out.Set("type", Napi::Number::New(env, 0));  // EOF: the init is gone
     out.Set("err", Napi::Number::New(env, errno));
     return out;
@@ -164,6 +166,7 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   out.Set("type", Napi::Number::New(env, h.type));
   out.Set("err", Napi::Number::New(env, h.err));
   out.Set("payload", Napi::Buffer<uint8_t>::Copy(env, payload.data(), payload.size()));
+  if (got_fd >= 0) out.Set("fd", Napi::Number::New(env, got_fd));
   return out;
 }
 
@@ -357,6 +360,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper));
   exports.Set("close", Napi::Function::New(env, Close));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  exports.Set("seccompCompile", Napi::Function::New(env, ocits_native::SeccompCompile));
+  exports.Set("seccompInfo", Napi::Function::New(env, ocits_native::SeccompInfo));
+  exports.Set("sendSeccompListener", Napi::Function::New(env, ocits_native::SendSeccompListener));
   exports.Set("nsType", Napi::Function::New(env, NsType));
   return exports;
 }

@@ -5,6 +5,10 @@ export const command: Cmd<object> = {
   describe: 'show the enabled features',
   handler: () =>
     guard(() => {
-      process.stdout.write((require('../spec/features') as typeof import('../spec/features')).featuresText());
+      const { featuresText } = require('../spec/features') as typeof import('../spec/features');
+      // seccomp as libseccomp and this kernel support it (the addon asks them)
+      const { seccompFeatures } = require('../runtime/seccomp') as typeof import('../runtime/seccomp');
+      const { seccomp, annotations } = seccompFeatures();
+      process.stdout.write(featuresText({ seccomp, annotations }));
     }),
 };

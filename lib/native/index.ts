@@ -13,6 +13,30 @@ export interface RecvResult {
   type: number;
   err: number;
   payload?: Buffer;
+  /** the fd the message carried (SCM_RIGHTS, close-on-exec): the caller owns it */
+  fd?: number;
+}
+/** seccompCompile's input, built by lib/plan/seccomp.ts (actions and operators as libseccomp's numbers). */
+export interface SeccompCompileInput {
+  defaultAction: number;
+  /** runtime-spec names (SCMP_ARCH_X86_64, ...); the native one is always in the filter */
+  architectures: string[];
+  rules: { name: string; action: number; args: { index: number; op: number; value: bigint; valueTwo: bigint }[] }[];
+  /** every syscall name of the profile, for runc's -ENOSYS stub */
+  stubNames: string[];
+  enosysStub: boolean;
+  optimize: boolean;
+}
+/** What libseccomp and the kernel support here. */
+export interface SeccompInfo {
+  version: string;
+  apiLevel: number;
+  /** runtime-spec architecture names libseccomp knows */
+  archs: string[];
+  /** SECCOMP_FILTER_FLAG_* names the kernel accepts */
+  flags: string[];
+  /** SCMP_ACT_* names libseccomp and the kernel support */
+  actions: string[];
 }
 interface Addon {
   spawnInit(initPath: string, preserveFds: number): { pid: number; sock: number };
@@ -27,6 +51,11 @@ interface Addon {
   setSubreaper(on: boolean): void;
   close(fd: number): void;
   seccompVersion(): string;
+  /** the filter as BPF (struct sock_filter[]); errors carry `rule` or `arch`, the index of the failing entry */
+  seccompCompile(input: SeccompCompileInput): { bpf: Buffer; ignored: string[] };
+  seccompInfo(): SeccompInfo;
+  /** connect to a seccomp agent's socket and send payload with fd in SCM_RIGHTS */
+  sendSeccompListener(path: string, payload: Buffer, fd: number): void;
   /** CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE); 0: not a namespace; throws with errno when it cannot be opened */
   nsType(path: string): number;
 }

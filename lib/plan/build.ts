@@ -13,6 +13,7 @@ import { MountExt, PlanFlag } from '../native/protocol';
 import { planTimeOffsets, planUserNamespace } from './idmap';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
 import { checkLsm, checkRlimits, checkSysctls, processExtras } from './process';
+import { compileSeccomp } from './seccomp';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
 
 export const CLONE = {
@@ -196,7 +197,6 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   if (!proc) throw invalid('/process', 'is required to create a container');
   if (!proc.args || proc.args.length === 0) throw invalid('/process/args', 'must name the program to run');
   if (proc.terminal) throw unsupported('/process/terminal', 'a terminal (process.terminal: true)');
-  if (linux.seccomp) throw unsupported('/linux/seccomp', 'seccomp');
   if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
   if (spec.hooks) {
     for (const [name, list] of Object.entries(spec.hooks)) {
@@ -278,6 +278,9 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   }
   if (proc.oomScoreAdj !== undefined) flags |= PlanFlag.HAS_OOM;
   const user = proc.user ?? { uid: 0, gid: 0 };
+  // Last: the filter is compiled by libseccomp (the addon) once everything else is known to be valid.
+  const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp, ctx.bundle) : undefined;
+  if (seccomp?.notify) flags |= PlanFlag.SECCOMP_NOTIFY;
 
   return {
     flags,
@@ -305,8 +308,8 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     fifoPath: ctx.fifoPath,
     hookPoints: 0,
     keyring: ctx.keyring ?? '',
-    seccompFlags: 0,
-    seccompBpf: Buffer.alloc(0),
+    seccompFlags: seccomp?.flags ?? 0,
+    seccompBpf: seccomp?.bpf ?? Buffer.alloc(0),
     timeOffsets,
     ioprio: extras.ioprio,
     sched: extras.sched,

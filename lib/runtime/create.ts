@@ -20,6 +20,7 @@ import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { writeIdMaps } from './idmap';
 import { checkNamespacePaths } from './namespaces';
+import { sendToAgent } from './seccomp';
 import { rfc3339Nano } from './status';
 
 export interface CreateOptions {
@@ -71,6 +72,7 @@ function driveInit(
   cg: CgroupManager,
   onPid: (pid: number) => void,
   userns?: UserNamespacePlan,
+  onSeccompFd?: (fd: number, pid: number) => void,
 ): { pid: number; startTime: string } {
   const n = native();
   let pid = 0;
@@ -101,6 +103,19 @@ function driveInit(
           throw initError(sock) ?? e;
         }
         break;
+      case Msg.SECCOMP_FD: {
+        // The init loaded a filter with SCMP_ACT_NOTIFY: its listener goes to the seccomp agent.
+        const fd = m.fd;
+        try {
+          if (fd === undefined || !pid || !onSeccompFd) throw new OcitsError('EINIT', 'container init sent a seccomp fd out of order');
+          onSeccompFd(fd, pid);
+        } finally {
+          if (fd !== undefined) n.close(fd);
+        }
+        log.step('create: seccomp notify fd handed to the agent');
+        n.send(sock, Msg.SECCOMP_DONE);
+        break;
+      }
       case Msg.READY:
         if (!pid) throw new OcitsError('EINIT', 'container init is ready but its pid is unknown');
         return { pid, startTime: m.payload!.toString('utf8') };
@@ -197,7 +212,8 @@ export function create(o: CreateOptions): Created {
       }
     });
     n.send(sock, Msg.PLAN, planBytes);
-    const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns);
+    const toAgent = (fd: number, p: number) => sendToAgent(spec.linux!.seccomp!, { id: o.id, bundle, annotations: spec.annotations }, p, fd);
+    const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns, toAgent);
     log.step(`create ${o.id}: init ${pid} ready`);
     const w = n.waitpid(stage1);
     stage1 = 0;

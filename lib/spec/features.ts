@@ -8,7 +8,9 @@
  * It must be honest (newer containerd shims read it), so everything comes from
  * `Implemented`, whose defaults describe what ocits supports today; callers pass
  * what a later stage really adds. Disabled seccomp is `{"enabled": false}` only
- * (runc built without seccomp prints the same).
+ * (runc built without seccomp prints the same); that is the pure default here,
+ * and `ocits features` (lib/cli/features.ts) passes what libseccomp and the
+ * kernel really support (lib/runtime/seccomp.ts: seccompFeatures).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
