@@ -268,8 +268,10 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   });
 
   const caps = { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n };
+  // As runc: no process.capabilities means no capabilities at all (every set
+  // empty), never the runtime's own.
+  flags |= PlanFlag.HAS_CAPS;
   if (proc.capabilities) {
-    flags |= PlanFlag.HAS_CAPS;
     const ignored: string[] = [];
     for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
       caps[set] = capMask(proc.capabilities[set] ?? [], `/process/capabilities/${set}`, { unknown: 'ignore', ignored });
