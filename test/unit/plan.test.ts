@@ -524,7 +524,7 @@ t.test('capabilities', async (t) => {
 
   const ctx2 = ctxFor(bundle);
   const q = buildPlan(spec(), rootfs, ctx2);
-  t.ok(q.flags & PlanFlag.HAS_CAPS, 'no capabilities: every set empty (as runc), not the runtime'"'"'s own');
+  t.ok(q.flags & PlanFlag.HAS_CAPS, "no capabilities: every set empty (as runc), not the runtime's own");
   t.same(q.caps, { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n });
   t.same(ctx2.warnings, [], 'no warning');
 });
