@@ -37,25 +37,33 @@ inline bool wire_recv(int fd, MsgHeader* h, std::vector<uint8_t>* payload) {
   return true;
 }
 
-// Like wire_send, with one file descriptor attached (SCM_RIGHTS).
-inline ssize_t wire_send_fd(int fd, uint32_t type, int32_t err, const void* data, uint32_t len, int pass_fd) {
-  MsgHeader h{type, err, len, 0};
-  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<void*>(data), len}};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  struct msghdr m {};
-  m.msg_iov = iov;
-  m.msg_iovlen = len ? 2 : 1;
-  m.msg_control = ctl.buf;
-  m.msg_controllen = sizeof ctl.buf;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&m);
+// Room for one SCM_RIGHTS fd; must outlive the sendmsg it is attached to.
+union FdControl {
+  char buf[CMSG_SPACE(sizeof(int))];
+  struct cmsghdr align;
+};
+
+// Attach one file descriptor (exactly one, cmsg_len == CMSG_LEN(4)) to a message.
+inline void attach_fd(struct msghdr* m, FdControl* ctl, int pass_fd) {
+  memset(ctl, 0, sizeof *ctl);
+  m->msg_control = ctl->buf;
+  m->msg_controllen = sizeof ctl->buf;
+  struct cmsghdr* c = CMSG_FIRSTHDR(m);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+}
+
+// Like wire_send, with one file descriptor attached (SCM_RIGHTS).
+inline ssize_t wire_send_fd(int fd, uint32_t type, int32_t err, const void* data, uint32_t len, int pass_fd) {
+  MsgHeader h{type, err, len, 0};
+  struct iovec iov[2] = {{&h, sizeof h}, {const_cast<void*>(data), len}};
+  FdControl ctl;
+  struct msghdr m {};
+  m.msg_iov = iov;
+  m.msg_iovlen = len ? 2 : 1;
+  attach_fd(&m, &ctl, pass_fd);
   ssize_t n;
   do n = sendmsg(fd, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
   return n;

@@ -22,6 +22,7 @@
 //    fails with ENOSYS instead of getting the default action, so that libcs
 //    fall back from syscalls the profile predates (clone3, faccessat2, ...).
 #include "seccomp.h"
+#include "../common/wire.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -394,23 +395,11 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
   bool first = true;
   while (left > 0 || first) {
     struct iovec iov = {const_cast<uint8_t*>(data), left};
-    union {
-      char buf[CMSG_SPACE(sizeof(int))];
-      struct cmsghdr align;
-    } ctl;
-    memset(&ctl, 0, sizeof ctl);
+    ocits::FdControl ctl;
     struct msghdr m {};
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    if (first) {
-      m.msg_control = ctl.buf;
-      m.msg_controllen = sizeof ctl.buf;
-      struct cmsghdr* c = CMSG_FIRSTHDR(&m);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(c), &pass, sizeof pass);
-    }
+    if (first) ocits::attach_fd(&m, &ctl, pass);
     ssize_t n;
     do n = sendmsg(s, &m, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
     if (n < 0) {
