@@ -50,6 +50,8 @@ struct Plan {
   uint32_t ioprio = 0;
   SchedAttr sched;
   uint32_t personality = 0;
+  std::string apparmor_profile;  // empty: none (or AppArmor is off)
+  std::string selinux_label;     // empty: none (or SELinux is off)
 };
 
 // plan.cc
@@ -81,6 +83,7 @@ void create_devices(const Plan& p, int rootfd);
 void join_session_keyring(const Plan& p);
 void apply_rlimits(const Plan& p);
 void apply_process_extras(const Plan& p);
+void apply_lsm_exec_labels(const Plan& p);
 void apply_oom_score(const Plan& p);
 void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);

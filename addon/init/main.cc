@@ -83,6 +83,7 @@ static std::string own_start_time() {
   finalize_rootfs(p);
   apply_rlimits(p);
   apply_process_extras(p);
+  apply_lsm_exec_labels(p);
   std::string exe = look_path(p);
   std::string home = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");

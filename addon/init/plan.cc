@@ -152,6 +152,8 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   p->sched.deadline = r.u64();
   p->sched.period = r.u64();
   p->personality = r.u32();
+  p->apparmor_profile = r.str();
+  p->selinux_label = r.str();
   if (!r.done()) { *why = "truncated or malformed plan"; return false; }
   if (p->args.empty()) { *why = "plan has no process args"; return false; }
   return true;

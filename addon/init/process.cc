@@ -46,6 +46,29 @@ void apply_rlimits(const Plan& p) {
   }
 }
 
+static bool write_attr(const char* path, const std::string& value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = write(fd, value.data(), value.size());
+  int e = errno;
+  close(fd);
+  errno = e;
+  return n == static_cast<ssize_t>(value.size());
+}
+
+// The AppArmor profile and SELinux label the process gets at its execve
+// (runc: apparmor.ApplyProfile, selinux.SetExecLabel), through the
+// container's own /proc. The planner leaves them empty where the LSM is off.
+void apply_lsm_exec_labels(const Plan& p) {
+  if (!p.apparmor_profile.empty()) {
+    std::string v = "exec " + p.apparmor_profile;
+    if (!write_attr("/proc/self/attr/apparmor/exec", v) && (errno != ENOENT || !write_attr("/proc/self/attr/exec", v)))
+      fail_errno("apply AppArmor profile %s (process.apparmorProfile)", p.apparmor_profile.c_str());
+  }
+  if (!p.selinux_label.empty() && !write_attr("/proc/self/attr/exec", p.selinux_label))
+    fail_errno("set SELinux label %s (process.selinuxLabel)", p.selinux_label.c_str());
+}
+
 // process.ioPriority, process.scheduler and linux.personality.
 void apply_process_extras(const Plan& p) {
   if ((p.flags & PF_HAS_IOPRIO) && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p.ioprio) < 0)

@@ -12,7 +12,7 @@ import type { Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { planTimeOffsets, planUserNamespace } from './idmap';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
-import { checkLsm, checkRlimits, checkSysctls, processExtras } from './process';
+import { checkRlimits, checkSysctls, labelMountData, planLsm, processExtras } from './process';
 import { compileSeccomp } from './seccomp';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
 
@@ -133,7 +133,7 @@ function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): Pla
   return out;
 }
 
-function planMounts(spec: Spec, ctx: PlanContext): { mounts: PlanMount[]; bindsDev: boolean } {
+function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts: PlanMount[]; bindsDev: boolean } {
   const mounts: PlanMount[] = [];
   let bindsDev = false;
   (spec.mounts ?? []).forEach((m, i) => {
@@ -160,7 +160,7 @@ function planMounts(spec: Spec, ctx: PlanContext): { mounts: PlanMount[]; bindsD
       source,
       destination: dest,
       fstype: bind ? 'bind' : m.type!,
-      data: opts.data,
+      data: bind ? opts.data : labelMountData(m.type!, opts.data, mountLabel),
       flags: bind ? opts.flags | MS.BIND : opts.flags,
       ext: bind ? MountExt.BIND : 0,
       propagation: opts.propagation,
@@ -241,11 +241,11 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   }
   checkSysctls(spec);
   checkRlimits(spec);
-  checkLsm(spec);
+  const lsm = planLsm(spec);
   const extras = processExtras(spec);
   flags |= extras.flags;
 
-  const { mounts, bindsDev } = planMounts(spec, ctx);
+  const { mounts, bindsDev } = planMounts(spec, ctx, lsm.mountLabel);
   if (!bindsDev) flags |= PlanFlag.SETUP_DEV;
   if (ctx.noPivot) flags |= PlanFlag.NO_PIVOT;
   if (spec.root?.readonly) flags |= PlanFlag.READONLY_ROOT;
@@ -316,5 +316,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     ioprio: extras.ioprio,
     sched: extras.sched,
     personality: extras.personality,
+    apparmorProfile: lsm.apparmorProfile,
+    selinuxLabel: lsm.selinuxLabel,
   };
 }

@@ -139,5 +139,7 @@ export function encodePlan(p: InitPlan): Buffer {
   w.u64(p.sched.deadline);
   w.u64(p.sched.period);
   w.u32(p.personality);
+  w.str(p.apparmorProfile);
+  w.str(p.selinuxLabel);
   return w.done();
 }

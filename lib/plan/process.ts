@@ -233,23 +233,49 @@ const LSM_PATHS: LsmPaths = {
   selinuxEnforce: '/sys/fs/selinux/enforce',
 };
 
+/** The LSM part of the plan: what the init applies, and the data of mounts labelled with linux.mountLabel. */
+export interface LsmPlan {
+  apparmorProfile: string;
+  selinuxLabel: string;
+  /** SELinux on and linux.mountLabel set: the label for the mounts that take a context= option */
+  mountLabel: string;
+}
+
 /**
- * AppArmor profiles and SELinux labels. Where the LSM is off, runc ignores
- * them, and so does ocits. Where it is on, ocits cannot apply them yet: it
- * refuses rather than run the container unconfined.
+ * AppArmor profiles and SELinux labels, as runc: applied where the LSM is
+ * enabled (the init writes them to /proc/self/attr before its execve, and
+ * mounts get context="<mountLabel>"), ignored where it is not (this project's
+ * machines have neither, so the "enabled" path is covered by unit tests).
  */
-export function checkLsm(spec: Spec, paths: LsmPaths = LSM_PATHS): void {
-  const apparmor = () => {
+export function planLsm(spec: Spec, paths: LsmPaths = LSM_PATHS): LsmPlan {
+  const out: LsmPlan = { apparmorProfile: '', selinuxLabel: '', mountLabel: '' };
+  const profile = spec.process?.apparmorProfile;
+  if (profile) {
+    let on = false;
     try {
-      return fs.readFileSync(paths.apparmorEnabled, 'utf8').trim() === 'Y';
+      on = fs.readFileSync(paths.apparmorEnabled, 'utf8').trim() === 'Y';
     } catch {
-      return false;
+      /* no AppArmor in this kernel */
     }
-  };
-  const selinux = () => fs.existsSync(paths.selinuxEnforce);
-  const notYet = (pointer: string, what: string) =>
-    new OcitsError('ENOTSUP', `unsupported config: ${pointer}: ${what} is enabled on this host, and ocits cannot apply it yet`, { pointer });
-  if (spec.process?.apparmorProfile && apparmor()) throw notYet('/process/apparmorProfile', 'AppArmor');
-  if (spec.process?.selinuxLabel && selinux()) throw notYet('/process/selinuxLabel', 'SELinux');
-  if (spec.linux?.mountLabel && selinux()) throw notYet('/linux/mountLabel', 'SELinux');
+    if (on) {
+      if (/[\s\0]/.test(profile)) throw invalid('/process/apparmorProfile', 'must be a profile name without blanks');
+      out.apparmorProfile = profile;
+    }
+  }
+  if ((spec.process?.selinuxLabel || spec.linux?.mountLabel) && fs.existsSync(paths.selinuxEnforce)) {
+    out.selinuxLabel = spec.process?.selinuxLabel ?? '';
+    out.mountLabel = spec.linux?.mountLabel ?? '';
+    if (/["\0]/.test(out.mountLabel)) throw invalid('/linux/mountLabel', 'must not hold a quote');
+  }
+  return out;
+}
+
+/** Mount types that take SELinux's context= option (those runc labels). */
+const LABELLED_FS = new Set(['tmpfs', 'devpts', 'mqueue', 'ramfs', 'shm']);
+
+/** Mount data with context="<label>" added where the filesystem takes it (runc's label.FormatMountLabel). */
+export function labelMountData(fstype: string, data: string, mountLabel: string): string {
+  if (!mountLabel || !LABELLED_FS.has(fstype)) return data;
+  const ctx = `context="${mountLabel}"`;
+  return data ? `${data},${ctx}` : ctx;
 }

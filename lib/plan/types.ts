@@ -59,4 +59,8 @@ export interface InitPlan {
   sched: { policy: number; nice: number; priority: number; flags: number; runtime: bigint; deadline: bigint; period: bigint };
   /** linux.personality as personality(2)'s argument, with PlanFlag.HAS_PERSONALITY */
   personality: number;
+  /** process.apparmorProfile, where AppArmor is enabled ('' otherwise: ignored, as runc) */
+  apparmorProfile: string;
+  /** process.selinuxLabel, where SELinux is enabled ('' otherwise) */
+  selinuxLabel: string;
 }

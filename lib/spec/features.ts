@@ -99,14 +99,15 @@ export function defaultImplemented(): Implemented {
     version: ocitsVersion(),
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION_MAX,
-    hooks: HOOKS,
+    hooks: [], // OCI hooks are refused until they are implemented (HOOKS then); features must be honest
     mountOptions: MOUNT_OPTIONS,
     namespaces: NAMESPACES,
     capabilities: CAPABILITIES,
     cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
     seccomp: { enabled: false },
-    apparmor: false,
-    selinux: false,
+    // applied where the host has the LSM enabled (the init writes /proc/self/attr/...)
+    apparmor: true,
+    selinux: true,
     intelRdt: false,
     idmapMounts: false,
     annotations: {},

@@ -691,12 +691,14 @@ function decodePlan(buf: Buffer) {
     period: r.u64(),
   };
   const personality = r.u32();
+  const apparmorProfile = r.str();
+  const selinuxLabel = r.str();
   return {
     header: { magic, version },
     plan: {
       flags, cloneFlags, joins, rootfs, rootPropagation, hostname, domainname, mounts, devices, maskedPaths, readonlyPaths,
       sysctls, rlimits, oomScoreAdj, caps, uid, gid, additionalGids, umask, cwd, args, env, fifoPath, hookPoints, keyring,
-      seccompFlags, seccompBpf, timeOffsets, ioprio, sched, personality,
+      seccompFlags, seccompBpf, timeOffsets, ioprio, sched, personality, apparmorProfile, selinuxLabel,
     },
     rest: buf.length - r.pos,
   };

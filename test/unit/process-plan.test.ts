@@ -6,7 +6,7 @@ import t from 'tap'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { checkLsm, checkSysctls, processExtras } from '../../lib/plan/process'
+import { checkSysctls, labelMountData, planLsm, processExtras } from '../../lib/plan/process'
 import { PlanFlag } from '../../lib/native/protocol'
 import type { Spec } from '../../lib/spec/types'
 
@@ -63,17 +63,27 @@ t.test('sysctls: runc\'s namespace rules', async (t) => {
   t.match(host?.message ?? '', /host's network namespace/)
 })
 
-t.test('AppArmor and SELinux: ignored where off (as runc), refused where on', async (t) => {
+t.test('AppArmor and SELinux: ignored where off (as runc), planned where on', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-lsm-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   const paths = { apparmorEnabled: path.join(dir, 'aa'), selinuxEnforce: path.join(dir, 'enforce') }
-  const s = spec({ process: { apparmorProfile: 'docker-default', selinuxLabel: 'system_u:system_r:container_t:s0' } as never, linux: { mountLabel: 'x' } })
-  t.doesNotThrow(() => checkLsm(s, paths), 'both off: ignored')
+  const label = 'system_u:system_r:container_t:s0:c1,c2'
+  const s = spec({ process: { apparmorProfile: 'docker-default', selinuxLabel: label } as never, linux: { mountLabel: 'system_u:object_r:container_file_t:s0' } })
+  const none = { apparmorProfile: '', selinuxLabel: '', mountLabel: '' }
+  t.same(planLsm(s, paths), none, 'both off: ignored, as runc')
+  t.same(planLsm(s), none, 'this host: neither LSM is on (TESTING.md)')
   fs.writeFileSync(paths.apparmorEnabled, 'Y\n')
-  t.equal(thrown(() => checkLsm(s, paths))?.pointer, '/process/apparmorProfile', 'AppArmor on: refused')
+  t.same(planLsm(s, paths), { ...none, apparmorProfile: 'docker-default' }, 'AppArmor on: the profile goes to the init')
+  t.equal(thrown(() => planLsm(spec({ process: { apparmorProfile: 'a b' } as never }), paths))?.pointer, '/process/apparmorProfile')
   fs.writeFileSync(paths.apparmorEnabled, 'N\n')
   fs.writeFileSync(paths.selinuxEnforce, '1')
-  t.equal(thrown(() => checkLsm(s, paths))?.pointer, '/process/selinuxLabel', 'SELinux on: refused')
-  t.doesNotThrow(() => checkLsm(spec({}), paths), 'nothing asked: fine')
-  t.doesNotThrow(() => checkLsm(s), 'this host: neither LSM is on (TESTING.md)')
+  t.same(planLsm(s, paths), { apparmorProfile: '', selinuxLabel: label, mountLabel: 'system_u:object_r:container_file_t:s0' }, 'SELinux on: labels planned')
+  t.same(planLsm(spec({}), paths), none, 'nothing asked: nothing')
+})
+
+t.test('mount data gets context="<mountLabel>" where the filesystem takes it', async (t) => {
+  t.equal(labelMountData('tmpfs', 'mode=755,size=65536k', 'l:r:t:s0'), 'mode=755,size=65536k,context="l:r:t:s0"')
+  t.equal(labelMountData('mqueue', '', 'l:r:t:s0'), 'context="l:r:t:s0"')
+  t.equal(labelMountData('proc', '', 'l:r:t:s0'), '', 'proc takes no context=')
+  t.equal(labelMountData('tmpfs', 'mode=755', ''), 'mode=755', 'no label: unchanged')
 })
