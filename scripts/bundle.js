@@ -31,6 +31,9 @@ require('esbuild').buildSync({
   logLevel: 'error',
   define: { __OCITS_COMMIT__: JSON.stringify(commit) },
   alias: { assert: path.join(__dirname, 'shims', 'assert.js') },
+  // yargs is needed only off the fast path (help, usage errors): loaded from
+  // node_modules then, it keeps the hot bundle and its code cache small.
+  external: ['yargs', 'yargs/*'],
 });
 
 // Warm the script on a representative path (argument parsing, config
@@ -40,5 +43,6 @@ const script = new vm.Script(Module.wrap(src), { filename: out });
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(out), mod, out, path.dirname(out));
 mod.exports.warm();
+
 fs.writeFileSync(out + '.cache', script.createCachedData());
 console.log(`bundle: wrote ${path.relative(top, out)} (${fs.statSync(out).size} bytes) and its code cache`);
