@@ -71,15 +71,25 @@ export function prescanLog(argv: string[]): { file?: string; format?: string; de
   return r;
 }
 
-/** A signal by name (KILL, SIGKILL) or number. */
+/**
+ * The signal names runc knows (golang.org/x/sys/unix's table: one name per
+ * number, so no SIGIOT, SIGPOLL, SIGCLD), with their numbers on Linux.
+ */
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17,
+  SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+/** A signal by name (KILL, SIGKILL, kill) or number. */
 export function parseSignal(s: string): number {
-  const { signals } = require('node:os').constants as { signals: Record<string, number> };
   if (/^\d+$/.test(s)) {
     const n = Number(s);
     if (n >= 0 && n < 65) return n; // 0: runc's "is it alive" probe
   } else {
     const up = s.toUpperCase();
-    const n = signals[up.startsWith('SIG') ? up : `SIG${up}`];
+    const n = SIGNALS[up.startsWith('SIG') ? up : `SIG${up}`];
     if (n !== undefined) return n;
   }
   const { OcitsError } = require('../errors') as typeof import('../errors');
