@@ -186,7 +186,11 @@ export function create(o: CreateOptions): Created {
     // killed half way knows what to remove.
     state.cgroup = cg.toJSON();
     store.write(state);
-    undo.push(() => cg.destroy());
+    // As runc 1.1: a cgroup that already holds processes (another
+    // container's) is used with a warning, and an undo must never kill them.
+    const inUse = cg.pids().length;
+    if (inUse) log.warn(`container's cgroup is not empty: ${inUse} process(es) found`);
+    else undo.push(() => cg.destroy());
     cg.create();
 
     log.step(`create ${o.id}: cgroup created`);
