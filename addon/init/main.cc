@@ -126,6 +126,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sock = atoi(argv[1]);
+  // Every signal to its default disposition, none blocked: the container
+  // must not inherit what the runtime had. glibc's posix_spawn leaves its own
+  // internal signals (32, 33) ignored, which glibc's sigaction cannot undo,
+  // so the raw syscall (an all-zero kernel sigaction is SIG_DFL).
+  {
+    char dfl[64] = {};
+    for (int sig = 1; sig <= 64; sig++)
+      if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, dfl, nullptr, 8);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+  }
   // Nothing above the socket is ours to keep: our own image (a sealed memfd)
   // and anything the runtime's caller left open without close-on-exec.
   syscall(SYS_close_range, sock + 1, ~0U, 0);
