@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
@@ -329,10 +330,26 @@ static void mask_path(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) {
     if (mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) fail_errno("masked path %s: tmpfs", path.c_str());
-  } else if (mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
-    if (errno == ENOENT) return;
+    return;
+  }
+  // The container's /dev/null may come from the rootfs (no /dev mount: an
+  // existing node is kept): a symlink there (to /proc/timer_list, say) would
+  // bind the masked file over itself. Bind only the real null device, from
+  // the very inode checked (the CVE-2025-31133 class).
+  int null_fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (null_fd < 0) fail_errno("masked path %s: open /dev/null", path.c_str());
+  struct stat ns;
+  if (fstat(null_fd, &ns) < 0) fail_errno("masked path %s: stat /dev/null", path.c_str());
+  if (!S_ISCHR(ns.st_mode) || major(ns.st_rdev) != 1 || minor(ns.st_rdev) != 3)
+    fail(EPERM, "masked path %s: /dev/null in the container is not the null device (1:3)", path.c_str());
+  int tree = static_cast<int>(syscall(SYS_open_tree, null_fd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));
+  if (tree < 0) fail_errno("masked path %s: clone /dev/null", path.c_str());
+  close(null_fd);
+  if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    if (errno == ENOENT) { close(tree); return; }
     fail_errno("masked path %s: bind /dev/null", path.c_str());
   }
+  close(tree);
 }
 
 static void write_sysctl(const KeyValue& kv) {
