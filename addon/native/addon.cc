@@ -26,6 +26,7 @@
 #include "../common/protocol.h"
 #include "../common/wire.h"
 #include "seccomp.h"
+#include "devices_bpf.h"
 
 namespace {
 
@@ -364,6 +365,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seccompInfo", Napi::Function::New(env, ocits_native::SeccompInfo));
   exports.Set("sendSeccompListener", Napi::Function::New(env, ocits_native::SendSeccompListener));
   exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("devicesProgram", Napi::Function::New(env, ocits_native::DevicesProgram));
+  exports.Set("devicesAttach", Napi::Function::New(env, ocits_native::DevicesAttach));
+  exports.Set("devicesDetach", Napi::Function::New(env, ocits_native::DevicesDetach));
   return exports;
 }
 

@@ -58,6 +58,12 @@ interface Addon {
   sendSeccompListener(path: string, payload: Buffer, fd: number): void;
   /** CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE); 0: not a namespace; throws with errno when it cannot be opened */
   nsType(path: string): number;
+  /** the cgroup v2 device program (struct bpf_insn[]) for lib/cgroups/devices.ts bpfInput(); the first matching rule decides */
+  devicesProgram(input: { defaultAllow: boolean; rules: { type: 'b' | 'c'; major: number; minor: number; access: string; allow: boolean }[] }): Buffer;
+  /** load the program and attach it to a cgroup2 dir (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI); returns the program fd (close-on-exec) */
+  devicesAttach(cgroupDir: string, insns: Buffer): number;
+  /** detach a program attached by devicesAttach (by its fd) */
+  devicesDetach(cgroupDir: string, progFd: number): void;
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */

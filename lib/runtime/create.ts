@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { newManager, primeMigration, type CgroupManager } from '../cgroups';
+import { applyDevices } from '../cgroups/devices';
 import { OcitsError, wrapError } from '../errors';
 import * as log from '../log';
 import { initPath, native } from '../native';
@@ -192,6 +193,8 @@ export function create(o: CreateOptions): Created {
     if (inUse) log.warn(`container's cgroup is not empty: ${inUse} process(es) found`);
     else undo.push(() => cg.destroy());
     cg.create();
+    // device rules: v1 devices.allow/deny where the controller is v1, else the v2 eBPF program
+    applyDevices(cg, spec, native);
 
     log.step(`create ${o.id}: cgroup created`);
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
