@@ -10,6 +10,8 @@ import type { CgroupManager, CgroupMode, SavedCgroup } from './types';
 import { copyCpusetDown } from './cpuset';
 import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files';
 import { type HierarchyDir } from './paths';
+import { freezerOf, setFrozen } from './freezer';
+import { readStats, type Stats } from './stats';
 
 /** How long destroy() waits for killed processes to leave the cgroup. */
 export const DESTROY_WAIT_MS = 2000;
@@ -226,6 +228,12 @@ export class FsManager implements CgroupManager {
     let left = this.allPids();
     if (left.length) {
       const deadline = Date.now() + DESTROY_WAIT_MS;
+      // a frozen (paused) process does not die of SIGKILL until thawed (v1)
+      try {
+        if (freezerOf(this.paths)) setFrozen(this.paths, false, 500);
+      } catch {
+        // best effort: the rmdir below reports what stays
+      }
       this.cgroupKill();
       for (;;) {
         for (const pid of left) {
@@ -262,11 +270,15 @@ export class FsManager implements CgroupManager {
   }
 
   freeze(): void {
-    throw new OcitsError('ENOTSUP', 'freezing a cgroup is not supported yet');
+    setFrozen(this.paths, true);
   }
 
   thaw(): void {
-    throw new OcitsError('ENOTSUP', 'thawing a cgroup is not supported yet');
+    setFrozen(this.paths, false);
+  }
+
+  stats(): Stats {
+    return readStats(this.mode, this.paths);
   }
 
   toJSON(): SavedCgroup {

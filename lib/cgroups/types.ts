@@ -42,10 +42,14 @@ export interface CgroupManager {
    * dir cannot be removed.
    */
   destroy(): void;
-  /** Later issues (resources, pause/resume): throw OcitsError('ENOTSUP') for now. */
+  /** Later issues (resources): throw OcitsError('ENOTSUP') for now. */
   set(resources: unknown): void;
+  /** v1 freezer.state FROZEN / v2 cgroup.freeze 1, waiting (bounded) until the kernel reports it. */
   freeze(): void;
+  /** THAWED / 0, likewise. */
   thaw(): void;
+  /** Counters of the cgroup in runc's events layout (stats.ts). */
+  stats(): import('./stats').Stats;
   /** What the state store keeps; loadManager(saved) rebuilds the manager. */
   toJSON(): SavedCgroup;
 }

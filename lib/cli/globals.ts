@@ -13,10 +13,13 @@ export const LONG_FLAGS = new Set([
   'root', 'log', 'log-format', 'debug', 'systemd-cgroup', 'criu', 'rootless', 'help', 'version',
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'detach', 'keep',
   'no-subreaper', 'all', 'force', 'format', 'quiet', 'signal',
+  'interval', 'stats', 'resources', 'blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpu-shares',
+  'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'cpu-idle', 'kernel-memory', 'kernel-memory-tcp',
+  'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
 ]);
 
 /** Short flags of all subcommands. */
-const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v']);
+const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v', 'r']);
 
 /**
  * A flag no subcommand defines, as runc words it ("flag provided but not

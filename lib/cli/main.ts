@@ -19,6 +19,10 @@ const COMMANDS: readonly Cmd<never>[] = [
   require('./list').command,
   require('./spec').command,
   require('./features').command,
+  require('./pause').command,
+  require('./resume').command,
+  require('./ps').command,
+  require('./events').command,
 ];
 
 /** runc's global flags. */
@@ -55,7 +59,7 @@ function versionText(): string {
 }
 
 export function main(rawArgv: string[]): void {
-  const argv = normalizeArgv(rawArgv);
+  const argv = normalizeArgv((require('./ps') as typeof import('./ps')).splitPsArgs(rawArgv));
   const pre = prescanLog(argv);
   if (argv.length && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(versionText());

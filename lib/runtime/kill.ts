@@ -1,6 +1,7 @@
 /** kill: signal the init, or with --all every process of the container's cgroup. */
 import { loadManager } from '../cgroups';
 import { OcitsError } from '../errors';
+import * as log from '../log';
 import { Store } from '../state/store';
 import { statusOf } from './status';
 
@@ -15,7 +16,25 @@ export function kill(root: string, id: string, signal: number, all = false): voi
       if (status === 'stopped') return; // containerd sends `kill --all` after the init exited
       throw new OcitsError('ESTATE', 'container not running');
     }
-    cg.killAll(signal);
+    // as runc: freeze so that nothing forks past the signal, signal every pid, thaw
+    let frozen = false;
+    try {
+      cg.freeze();
+      frozen = true;
+    } catch (e) {
+      log.warn(e instanceof Error ? e.message : String(e));
+    }
+    try {
+      cg.killAll(signal);
+    } finally {
+      if (frozen) {
+        try {
+          cg.thaw();
+        } catch (e) {
+          log.warn(e instanceof Error ? e.message : String(e));
+        }
+      }
+    }
     return;
   }
   if (status === 'stopped') throw new OcitsError('ESTATE', 'container not running');
@@ -24,5 +43,13 @@ export function kill(root: string, id: string, signal: number, all = false): voi
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new OcitsError('ESTATE', 'container not running: no such process');
     throw e;
+  }
+  // as runc: a frozen process (v1) does not die of SIGKILL until thawed; thaw for SIGKILL only
+  if (status === 'paused' && signal === 9 && s.cgroup) {
+    try {
+      loadManager(s.cgroup).thaw();
+    } catch (e) {
+      log.warn(e instanceof Error ? e.message : String(e));
+    }
   }
 }
