@@ -12,6 +12,8 @@ import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files
 import { type HierarchyDir } from './paths';
 import { freezerOf, setFrozen } from './freezer';
 import { readStats, type Stats } from './stats';
+import { applyResources } from './resources';
+import type { LinuxResources } from '../spec/types';
 
 /** How long destroy() waits for killed processes to leave the cgroup. */
 export const DESTROY_WAIT_MS = 2000;
@@ -265,8 +267,9 @@ export class FsManager implements CgroupManager {
     }
   }
 
-  set(_resources: unknown): void {
-    throw new OcitsError('ENOTSUP', 'cgroup resource limits are not supported yet');
+  /** Apply linux.resources (resources.ts; device rules are applied separately). */
+  set(resources: unknown, warn?: (msg: string) => void): void {
+    applyResources({ mode: this.mode, paths: this.paths, bases: this.bases }, resources as LinuxResources | undefined, warn);
   }
 
   freeze(): void {

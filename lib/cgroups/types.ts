@@ -42,8 +42,11 @@ export interface CgroupManager {
    * dir cannot be removed.
    */
   destroy(): void;
-  /** Later issues (resources): throw OcitsError('ENOTSUP') for now. */
-  set(resources: unknown): void;
+  /**
+   * Apply linux.resources (device rules excepted) where each controller
+   * lives. Errors name the field (OcitsError with a /linux/resources pointer).
+   */
+  set(resources: unknown, warn?: (msg: string) => void): void;
   /** v1 freezer.state FROZEN / v2 cgroup.freeze 1, waiting (bounded) until the kernel reports it. */
   freeze(): void;
   /** THAWED / 0, likewise. */

@@ -195,6 +195,8 @@ export function create(o: CreateOptions): Created {
     cg.create();
     // device rules: v1 devices.allow/deny where the controller is v1, else the v2 eBPF program
     applyDevices(cg, spec, native);
+    // linux.resources before the init joins (runc's order); an error names the field
+    if (spec.linux?.resources) cg.set(spec.linux.resources, (m) => log.warn(m));
 
     log.step(`create ${o.id}: cgroup created`);
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
