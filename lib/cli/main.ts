@@ -23,6 +23,7 @@ const COMMANDS: readonly Cmd<never>[] = [
   require('./resume').command,
   require('./ps').command,
   require('./events').command,
+  require('./update').command,
 ];
 
 /** runc's global flags. */

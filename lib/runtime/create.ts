@@ -217,7 +217,11 @@ export function create(o: CreateOptions): Created {
         } catch {
           /* gone */
         }
-        n.waitpid(stage1);
+        try {
+          n.waitpid(stage1);
+        } catch {
+          /* already reaped */
+        }
       }
     });
     n.send(sock, Msg.PLAN, planBytes);

@@ -1,5 +1,5 @@
 // Commands that act on a running container's cgroup: pause, resume, ps,
-// events, kill --all. Real containers on this host's cgroups;
+// events, update, kill --all. Real containers on this host's cgroups;
 // compared with the reference runc where runc prints the same thing.
 import t from 'tap'
 import * as fs from 'node:fs'
@@ -261,6 +261,63 @@ t.test('kill --all signals every process when the container shares the host pid 
   t.equal(cgroupFile(b, 'freezer', 'freezer.state'), 'THAWED', 'the cgroup is thawed again')
   const again = await r.rt(['kill', '--all', b.id, 'KILL'])
   t.equal(again.code, 0, 'kill --all on a stopped container succeeds', diag(again))
+  t.equal((await r.rt(['delete', b.id])).code, 0, 'delete')
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+t.test('update: runc\'s flags and --resources', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t)
+  await startContainer(t, r, b)
+  const u = await r.rt(['update', '--pids-limit', '77', '--memory', '64m', '--cpu-shares', '512', b.id])
+  t.equal(u.code, 0, 'update with flags', diag(u))
+  t.equal(cgroupFile(b, 'pids', 'pids.max'), '77', 'pids.max')
+  t.equal(cgroupFile(b, 'memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'memory.limit_in_bytes')
+  t.equal(cgroupFile(b, 'cpu', 'cpu.shares'), '512', 'cpu.shares')
+
+  const stdin = await r.rt(['update', '--resources', '-', b.id], { input: JSON.stringify({ pids: { limit: 66 } }) })
+  t.equal(stdin.code, 0, 'update --resources -', diag(stdin))
+  t.equal(cgroupFile(b, 'pids', 'pids.max'), '66', 'pids.max from stdin')
+
+  const file = path.join(b.dir, 'res.json')
+  fs.writeFileSync(file, JSON.stringify({ pids: { limit: 55 }, cpu: { quota: 50000, period: 100000 } }))
+  const eq = await r.rt(['update', `--resources=${file}`, b.id])
+  t.equal(eq.code, 0, 'update --resources=FILE (Podman\'s form)', diag(eq))
+  t.equal(cgroupFile(b, 'pids', 'pids.max'), '55', 'pids.max from the file')
+  t.equal(cgroupFile(b, 'cpu', 'cpu.cfs_quota_us'), '50000', 'cpu.cfs_quota_us')
+  t.equal(cgroupFile(b, 'memory', 'memory.limit_in_bytes'), String(64 * 1024 * 1024), 'memory untouched')
+
+  const bad = await r.rt(['update', '--pids-limit', 'lots', b.id])
+  t.equal(bad.code, 1, 'a bad value fails')
+  const badJson = await r.rt(['update', '--resources', '-', b.id], { input: '{' })
+  t.equal(badJson.code, 1, 'bad JSON fails')
+  await stopAndDelete(t, r, b)
+  const stopped = await r.rt(['update', '--pids-limit', '10', 'no-such'])
+  t.equal(stopped.code, 1, 'update of a missing container fails')
+})
+
+t.test('events: an OOM kill in the container is an "oom" event', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, (c) => {
+    c.root.readonly = false
+    c.process.args = ['sh', '-c', 'while [ ! -e /go ]; do sleep 0.05; done; tail /dev/zero; sleep 1000']
+    c.linux.resources = { ...(c.linux.resources ?? {}), memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } }
+  })
+  await startContainer(t, r, b)
+  const child = r.spawnPiped(['events', '--interval', '300ms', b.id])
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)))
+  t.ok(await waitFor(() => out.includes('"stats"'), { timeout: 10000 }), 'events is streaming')
+  fs.writeFileSync(path.join(b.rootfs, 'go'), '')
+  const seen = await waitFor(() => out.includes('"oom"'), { timeout: 10000 })
+  t.ok(seen, 'an oom event', { out, oom: fs.readFileSync(path.join(CGROUP_ROOT, 'memory', b.cgroupsPath, 'memory.oom_control'), 'utf8'), lim: cgroupFile(b, 'memory', 'memory.limit_in_bytes') })
+  t.equal(out.split('\n').filter((l) => l.includes('"oom"'))[0], `{"type":"oom","id":"${b.id}"}`, 'runc\'s oom event')
+  await r.rt(['kill', b.id, 'KILL'])
+  const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')])
+  t.equal(code, 0, 'events ends when the container stops')
+  if (code === 'timeout') child.kill('SIGKILL')
+  await waitForStatus(r, b.id, 'stopped')
   t.equal((await r.rt(['delete', b.id])).code, 0, 'delete')
   await assertNoTrace(t, traceOf(r.root, b))
 })

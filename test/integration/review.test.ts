@@ -1,5 +1,7 @@
 // Regressions found in review, each checked on real containers.
 import t from 'tap'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { diag, makeBundle, runtime, stateOf } from '../helpers'
 
 t.test('the container inherits no ignored or blocked signal (glibc posix_spawn leaves 32 and 33 ignored)', async (t) => {
@@ -24,4 +26,29 @@ t.test("a failed create in another container's cgroup leaves that container alon
   t.match(res.stderr, /mount tmpfs/, 'with the init\'s cause')
   await new Promise((ok) => setTimeout(ok, 300))
   t.equal((await stateOf(r, a.id))?.status, 'running', 'A still runs')
+})
+
+t.test('maskedPaths: a rootfs /dev/null that is a symlink does not unmask a path', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, (c, bb) => {
+    // No /dev mount: the rootfs's own /dev is used and an existing node is kept.
+    c.mounts = c.mounts.filter((m) => m.destination !== '/dev')
+    c.process.args = ['cat', '/proc/timer_list']
+    fs.mkdirSync(path.join(bb.rootfs, 'dev'), { recursive: true })
+    fs.rmSync(path.join(bb.rootfs, 'dev', 'null'), { force: true })
+    fs.symlinkSync('/proc/timer_list', path.join(bb.rootfs, 'dev', 'null'))
+  })
+  t.ok(b.config.linux.maskedPaths?.includes('/proc/timer_list'), 'the default spec masks /proc/timer_list')
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.notMatch(res.stdout, /\S/, 'nothing of /proc/timer_list is readable', diag(res))
+  t.not(res.code, 0, 'the runtime refuses the fake /dev/null')
+  t.match(res.stderr, /not the null device/, 'and says why')
+})
+
+t.test('maskedPaths: files are masked with the real /dev/null', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, ['sh', '-c', 'wc -c < /proc/timer_list; grep -c " /proc/timer_list " /proc/self/mountinfo'])
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 0, 'the container ran', diag(res))
+  t.equal(res.stdout.trim().split('\n').map((l) => l.trim()).join(' '), '0 1', 'masked: empty, one mount on it')
 })

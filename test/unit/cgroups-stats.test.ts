@@ -9,6 +9,7 @@ import { setFreezerV1, setFreezerV2, setFrozen, freezerOf } from '../../lib/cgro
 import { FsManager } from '../../lib/cgroups/fs';
 import { parseDuration } from '../../lib/runtime/events';
 import { filterPsOutput, psJSON } from '../../lib/runtime/ps';
+import { ramInBytes, resourcesFromFlags } from '../../lib/runtime/update';
 import { splitPsArgs } from '../../lib/cli/ps';
 
 function tree(t: tap.Test, files: Record<string, string>): string {
@@ -151,6 +152,18 @@ t.test('command helpers', (t) => {
   const ps = 'UID PID PPID CMD\nroot 1 0 init\nroot 42 1 sh\nroot 43 42 sleep\n';
   t.equal(filterPsOutput(ps, [42, 43]), 'UID PID PPID CMD\nroot 42 1 sh\nroot 43 42 sleep\n');
   t.throws(() => filterPsOutput('USER CMD\nroot x\n', [1]), /couldn't find PID field/);
+  t.equal(ramInBytes('64m'), 64 * 1024 * 1024);
+  t.equal(ramInBytes('1g'), 1024 ** 3);
+  t.equal(ramInBytes('1024'), 1024);
+  t.equal(ramInBytes('-1'), -1);
+  t.same(resourcesFromFlags({ memory: '1k', 'cpu-quota': '-1', 'cpu-share': '2', 'pids-limit': '9', 'cpuset-cpus': '0' }), {
+    memory: { limit: 1024 },
+    cpu: { cpus: '0', shares: 2, quota: -1 },
+    pids: { limit: 9 },
+  });
+  t.same(resourcesFromFlags({ resources: 'x' }, () => '{"pids":{"limit":3}}'), { pids: { limit: 3 } });
+  t.throws(() => resourcesFromFlags({ resources: 'x' }, () => '[1]'), /unable to parse resources/);
+  t.throws(() => resourcesFromFlags({ 'cpu-period': 'x' }), /invalid value for cpu-period/);
   t.same(splitPsArgs(['--root', '/r', 'ps', '-f', 'json', 'id', '-o', 'pid']), ['--root', '/r', 'ps', '-f', 'json', 'id']);
   t.same(splitPsArgs(['kill', 'id', '-o']), ['kill', 'id', '-o'], 'other commands untouched');
   t.end();
