@@ -220,12 +220,20 @@ export class FsManager implements CgroupManager {
     return true;
   }
 
-  destroy(): void {
+  /**
+   * keepOthers: the processes still in the cgroup are not the container's
+   * (its init, pid 1 of its own pid namespace, is gone, and every process of
+   * that namespace with it): another container shares the cgroup. They are
+   * left alone, and so is the cgroup (runc 1.1 kills only when the container
+   * shares the runtime's pid namespace).
+   */
+  destroy(opts: { keepOthers?: boolean } = {}): void {
     // 0. a stopped container's cgroups are empty: rmdir succeeds (EBUSY otherwise)
     if (this.removeIfEmpty()) {
       for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
       return;
     }
+    if (opts.keepOthers && this.allPids().length) return;
     // 1. kill what is left, wait (bounded) for the cgroups to empty
     let left = this.allPids();
     if (left.length) {

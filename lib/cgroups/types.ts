@@ -41,7 +41,7 @@ export interface CgroupManager {
    * created. Idempotent. Throws OcitsError('ECGROUP') only when a container
    * dir cannot be removed.
    */
-  destroy(): void;
+  destroy(opts?: { keepOthers?: boolean }): void;
   /**
    * Apply linux.resources (device rules excepted) where each controller
    * lives. Errors name the field (OcitsError with a /linux/resources pointer).

@@ -25,7 +25,9 @@ function killInit(s: StoredState): void {
 
 /** Remove what is left of a container: processes, cgroup, state dir. */
 function destroy(store: Store, s: StoredState | undefined, id: string): void {
-  if (s?.cgroup) loadManager(s.cgroup).destroy();
+  // With a pid namespace of its own, nothing of the container outlives its
+  // init: what is left in the cgroup belongs to a container sharing it.
+  if (s?.cgroup) loadManager(s.cgroup).destroy({ keepOthers: !!s.newPidNs && !s.creating && s.pid > 0 });
   store.remove(id);
 }
 

@@ -52,3 +52,21 @@ t.test('maskedPaths: files are masked with the real /dev/null', async (t) => {
   t.equal(res.code, 0, 'the container ran', diag(res))
   t.equal(res.stdout.trim().split('\n').map((l) => l.trim()).join(' '), '0 1', 'masked: empty, one mount on it')
 })
+
+t.test("deleting a stopped container that shares its cgroup leaves the other container alone", async (t) => {
+  const r = runtime(t)
+  const a = makeBundle(t)
+  t.equal((await r.rt(['run', '-d', '--bundle', a.dir, a.id])).code, 0, 'A runs')
+  const b = makeBundle(t, (c) => {
+    c.linux.cgroupsPath = a.cgroupsPath
+    c.process.args = ['true']
+  })
+  t.equal((await r.rt(['run', '-d', '--bundle', b.dir, b.id])).code, 0, 'B runs in the same cgroup')
+  for (let i = 0; i < 50 && (await stateOf(r, b.id))?.status !== 'stopped'; i++) await new Promise((ok) => setTimeout(ok, 50))
+  t.equal((await stateOf(r, b.id))?.status, 'stopped', 'B has stopped')
+  const del = await r.rt(['delete', b.id])
+  t.equal(del.code, 0, 'delete B', diag(del))
+  await new Promise((ok) => setTimeout(ok, 300))
+  t.equal((await stateOf(r, a.id))?.status, 'running', 'A still runs')
+  t.equal((await r.rt(['delete', '--force', a.id])).code, 0, 'delete --force A')
+})
