@@ -42,7 +42,7 @@ enum PlanFlags : uint32_t {
   PF_HAS_OOM = 1u << 7,
   PF_LOOPBACK = 1u << 8,       // bring "lo" up in a new network namespace
   PF_BIND_DEVICES = 1u << 9,   // bind-mount device nodes from the host instead of mknod
-  PF_HAS_UMASK = 1u << 10,
+  // 1u << 10: free (was a umask flag; the umask is always sent)
   PF_HAS_IOPRIO = 1u << 11,       // ioprio_set(IOPRIO_WHO_PROCESS, 0, ioprio)
   PF_HAS_SCHED = 1u << 12,        // sched_setattr with the plan's scheduler fields
   PF_HAS_PERSONALITY = 1u << 13,  // personality(persona)
@@ -52,7 +52,6 @@ enum PlanFlags : uint32_t {
 // Mount entry flag bits ("ext" field of a mount).
 enum MountExt : uint32_t {
   ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
-  ME_REMOUNT_RO_AFTER = 1u << 1,  // remount the destination read-only after the sub-mounts
 };
 
 // Hook points announced with MSG_HOOKS.

@@ -28,7 +28,6 @@ export const enum PlanFlag {
   HAS_OOM = 1 << 7,
   LOOPBACK = 1 << 8,
   BIND_DEVICES = 1 << 9,
-  HAS_UMASK = 1 << 10,
   HAS_IOPRIO = 1 << 11,
   HAS_SCHED = 1 << 12,
   HAS_PERSONALITY = 1 << 13,

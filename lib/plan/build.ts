@@ -12,7 +12,7 @@ import type { Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { planTimeOffsets, planUserNamespace } from './idmap';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
-import { checkRlimits, checkSysctls, labelMountData, planLsm, processExtras } from './process';
+import { checkSysctls, labelMountData, planLsm, processExtras } from './process';
 import { compileSeccomp } from './seccomp';
 import type { InitPlan, PlanDevice, PlanMount } from './types';
 
@@ -240,7 +240,6 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     flags |= PlanFlag.SET_DOMAINNAME;
   }
   checkSysctls(spec);
-  checkRlimits(spec);
   const lsm = planLsm(spec);
   const extras = processExtras(spec);
   flags |= extras.flags;

@@ -5,7 +5,7 @@
  * reverse order: no state dir, no cgroup, no process, no mount is left.
  */
 import * as path from 'node:path';
-import { newManager, primeMigration, type CgroupManager } from '../cgroups';
+import { DEFAULT_ROOT as CGROUP_ROOT, newManager, primeMigration, type CgroupManager } from '../cgroups';
 import { applyDevices } from '../cgroups/devices';
 import { OcitsError, wrapError } from '../errors';
 import * as log from '../log';
@@ -13,6 +13,7 @@ import { initPath, native } from '../native';
 import { Msg } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
+import { checkRlimits } from '../plan/process';
 import { planUserNamespace, type UserNamespacePlan } from '../plan/idmap';
 import { loadConfig } from '../spec/validate';
 import type { Spec } from '../spec/types';
@@ -49,8 +50,8 @@ function hierarchiesOf(cg: CgroupManager): CgroupMountSource[] | undefined {
   if (cg.mode === 'v2') return undefined;
   const out = new Map<string, string>();
   for (const dir of Object.values(cg.paths)) {
-    // "/sys/fs/cgroup/<hierarchy>/<container path>": the hierarchy is the first component.
-    const rel = path.relative('/sys/fs/cgroup', dir).split(path.sep);
+    // "<cgroup root>/<hierarchy>/<container path>": the hierarchy is the first component.
+    const rel = path.relative(CGROUP_ROOT, dir).split(path.sep);
     if (rel[0] && rel[0] !== '..') out.set(rel[0], dir);
   }
   return [...out].map(([name, source]) => ({ name, source }));
@@ -153,6 +154,8 @@ export function create(o: CreateOptions): Created {
     cgroupHierarchies: hierarchiesOf(cg),
     warnings,
   });
+  // A host fact, not a config one, so checked here rather than in the (pure) planner.
+  checkRlimits(spec);
   for (const w of warnings) log.warn(w);
   checkNamespacePaths(spec);
   const userns = planUserNamespace(spec);
