@@ -21,7 +21,9 @@
         "addon/init/mounts.cc",
         "addon/init/devices.cc",
         "addon/init/process.cc",
-        "addon/init/seccomp.cc"
+        "addon/init/seccomp.cc",
+        "addon/init/hooks.cc",
+        "addon/init/console.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-fno-rtti", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-s", "-Wl,--gc-sections"]

@@ -9,7 +9,7 @@ namespace ocits {
 constexpr uint32_t kPlanMagic = 0x3150434f;
 
 enum MsgType : uint32_t {
-  MSG_PLAN = 1,          // parent -> init: the encoded InitPlan
+  MSG_PLAN = 1,          // parent -> init: the encoded InitPlan (carrying the console socket fd with PF_TERMINAL)
   MSG_PID = 2,           // stage 1 -> parent: u32 host pid of the container init
   MSG_READY = 3,         // init -> parent: fully set up, about to wait on the exec fifo;
                          // payload: its start time (field 22 of /proc/self/stat) as text
@@ -47,6 +47,11 @@ enum PlanFlags : uint32_t {
   PF_HAS_SCHED = 1u << 12,        // sched_setattr with the plan's scheduler fields
   PF_HAS_PERSONALITY = 1u << 13,  // personality(persona)
   PF_SECCOMP_NOTIFY = 1u << 14,   // the filter has SCMP_ACT_NOTIFY: load it with a listener, hand the fd to the parent
+  PF_TERMINAL = 1u << 15,         // process.terminal: make a pty, send its master over the console socket (the fd
+                                  // that came with MSG_PLAN), the slave becomes stdio and controlling terminal
+  PF_EXEC = 1u << 16,             // exec into a running container: join its namespaces (plan.joins), chroot to
+                                  // plan.rootfs (/proc/PID/root), no rootfs setup, no fifo; success is the
+                                  // socket closing on execve
 };
 
 // Mount entry flag bits ("ext" field of a mount).
@@ -54,7 +59,10 @@ enum MountExt : uint32_t {
   ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
 };
 
-// Hook points announced with MSG_HOOKS.
-enum HookPoint : uint32_t { HOOK_CREATE_RUNTIME = 1, HOOK_CREATE_CONTAINER = 2 };
+// The hook point announced with MSG_HOOKS (after the mounts, before
+// pivot_root): the parent runs prestart and createRuntime hooks, then replies
+// MSG_HOOKS_DONE with "<creating state JSON>\0<created state JSON>" for the
+// init's own createContainer and startContainer hooks.
+enum HookPoint : uint32_t { HOOK_CREATE_RUNTIME = 1 };
 
 }  // namespace ocits

@@ -20,6 +20,7 @@ struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, g
 struct KeyValue { std::string key, value; };
 struct Rlimit { uint32_t resource; uint64_t soft, hard; };
 struct TimeOffset { uint32_t clock; int64_t secs; uint32_t nanos; };
+struct HookEntry { std::string path; std::vector<std::string> args, env; uint32_t timeout = 0; };
 struct SchedAttr { uint32_t policy = 0; int32_t nice = 0; uint32_t priority = 0, flags = 0; uint64_t runtime = 0, deadline = 0, period = 0; };
 
 struct Plan {
@@ -52,6 +53,8 @@ struct Plan {
   uint32_t personality = 0;
   std::string apparmor_profile;  // empty: none (or AppArmor is off)
   std::string selinux_label;     // empty: none (or SELinux is off)
+  std::vector<HookEntry> create_container_hooks, start_container_hooks;
+  uint32_t console_rows = 0, console_cols = 0;  // process.consoleSize (0: leave as is)
 };
 
 // plan.cc
@@ -91,6 +94,15 @@ void apply_caps(const Plan& p);
 std::string look_path(const Plan& p);
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
+
+// hooks.cc: run hooks in order, each with the state JSON on stdin and its
+// timeout; false (and *why, naming the hook) at the first that fails.
+bool run_hooks(const std::vector<HookEntry>& hooks, const std::string& state, const char* kind, std::string* why);
+
+// console.cc: with PF_TERMINAL, make the container's pty (its /dev/ptmx),
+// bind the slave on /dev/console when mount_console, send the master over
+// console_sock (closed after), make the slave stdio and controlling terminal.
+void setup_console(const Plan& p, int console_sock, bool mount_console);
 
 // seccomp.cc: the filter is loaded last, right before execve (seccomp_before_exec,
 // called by exec_process); a notify filter before MSG_READY (seccomp_before_ready).

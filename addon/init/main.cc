@@ -15,15 +15,28 @@
 #include <linux/close_range.h>
 #include "init.h"
 #include "../common/protocol.h"
+#include "../common/wire.h"
 
 using namespace ocits;
 
-static void hook_point(int sock, const Plan& p, uint32_t point) {
-  if (!(p.hook_points & (1u << point))) return;
+// The states the init's own hooks get on stdin, from the parent at the hook point.
+struct HookStates { std::string creating, created; };
+
+// After the mounts: the parent runs prestart and createRuntime hooks and
+// replies with the states for createContainer and startContainer.
+static HookStates hook_point(int sock, const Plan& p) {
+  HookStates s;
+  if (!p.hook_points) return s;
+  uint32_t point = HOOK_CREATE_RUNTIME;
   if (!send_msg(sock, MSG_HOOKS, 0, &point, sizeof point)) fail_errno("tell the runtime to run hooks");
   uint32_t type;
   std::vector<uint8_t> payload;
   if (!recv_msg(sock, &type, &payload) || type != MSG_HOOKS_DONE) _exit(1);  // the runtime reports the hook failure
+  std::string all(payload.begin(), payload.end());
+  size_t nul = all.find('\0');
+  s.creating = all.substr(0, nul);
+  if (nul != std::string::npos) s.created = all.substr(nul + 1);
+  return s;
 }
 
 // The parent places us in the container's cgroup while we build the rootfs;
@@ -55,7 +68,50 @@ static std::string own_start_time() {
   return std::string(q, end);
 }
 
-[[noreturn]] static void stage2(int sock, const Plan& p, int fifo) {
+// The process itself, in the container's root (new or joined): everything
+// from rlimits to the seccomp notify hand-over. Returns the resolved program.
+static std::string prepare_process(int sock, const Plan& p, std::string* home_out) {
+  apply_rlimits(p);
+  apply_process_extras(p);
+  apply_lsm_exec_labels(p);
+  std::string exe = look_path(p);
+  *home_out = home_of(p.uid);
+  if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
+  Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)
+  const Plan& caps = seccomp_caps_plan(p, &held);
+  drop_bounding_caps(caps);
+  set_user(caps);
+  apply_caps(caps);
+  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
+  {
+    // The cwd must be inside the container: a magic link such as
+    // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
+    // CVE-2024-21626 class). getcwd fails, or is not absolute, for a directory
+    // that is not reachable from our root.
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
+  }
+  umask(p.umask);
+  seccomp_before_ready(sock, p);
+  return exe;
+}
+
+// exec into a running container: stage 1 joined its namespaces; the root is
+// the init's (opened before the mount namespace was joined, so a container
+// made with --no-pivot cannot leave us on the namespace's original root).
+[[noreturn]] static void stage2_exec(int sock, const Plan& p, int rootfd, int console_sock) {
+  await_cgroup(sock, p);
+  if (fchdir(rootfd) < 0 || chroot(".") < 0) fail_errno("enter the container's root");
+  close(rootfd);
+  if (p.flags & PF_TERMINAL) setup_console(p, console_sock, false);
+  std::string home;
+  std::string exe = prepare_process(sock, p, &home);
+  // The socket stays open (close-on-exec) until execve: its closing tells
+  // the runtime the process runs; a failure before is reported on it.
+  exec_process(p, exe, home);
+}
+
+[[noreturn]] static void stage2(int sock, const Plan& p, int fifo, int console_sock) {
   umask(0);
   std::string start_time = own_start_time();
   // A cgroup namespace must be rooted in the container's cgroup, and so must
@@ -77,32 +133,14 @@ static std::string own_start_time() {
 
   prepare_rootfs(p);
   if (overlap) await_cgroup(sock, p);
-  hook_point(sock, p, HOOK_CREATE_RUNTIME);
-  hook_point(sock, p, HOOK_CREATE_CONTAINER);
+  HookStates states = hook_point(sock, p);
+  std::string why;
+  if (!run_hooks(p.create_container_hooks, states.creating, "createContainer", &why)) fail(0, "%s", why.c_str());
   pivot_into_rootfs(p);
+  if (p.flags & PF_TERMINAL) setup_console(p, console_sock, true);
   finalize_rootfs(p);
-  apply_rlimits(p);
-  apply_process_extras(p);
-  apply_lsm_exec_labels(p);
-  std::string exe = look_path(p);
-  std::string home = home_of(p.uid);
-  if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
-  Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)
-  const Plan& caps = seccomp_caps_plan(p, &held);
-  drop_bounding_caps(caps);
-  set_user(caps);
-  apply_caps(caps);
-  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
-  {
-    // The cwd must be inside the container: a magic link such as
-    // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
-    // CVE-2024-21626 class). getcwd fails, or is not absolute, for a directory
-    // that is not reachable from our root.
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
-  }
-  umask(p.umask);
-  seccomp_before_ready(sock, p);
+  std::string home;
+  std::string exe = prepare_process(sock, p, &home);
 
   if (!send_msg(sock, MSG_READY, 0, start_time.data(), static_cast<uint32_t>(start_time.size()))) _exit(1);
   close(sock);
@@ -112,6 +150,12 @@ static std::string own_start_time() {
   int w;
   do w = openat(fddir, std::to_string(fifo).c_str(), O_WRONLY | O_CLOEXEC); while (w < 0 && errno == EINTR);
   if (w < 0) fail_errno("open exec fifo");
+  // `start` is reading: startContainer hooks run now, and `start` learns
+  // their outcome from the fifo ("0", or the failure's text).
+  if (!run_hooks(p.start_container_hooks, states.created, "startContainer", &why)) {
+    if (write(w, why.data(), why.size()) < 0) {}
+    fail(0, "%s", why.c_str());
+  }
   if (write(w, "0", 1) != 1) fail_errno("write exec fifo");
   close(w);
   close(fifo);
@@ -144,10 +188,11 @@ int main(int argc, char** argv) {
   if (fcntl(sock, F_SETFD, FD_CLOEXEC) < 0) return 1;
   set_report_fd(sock);
 
-  uint32_t type;
+  MsgHeader h;
   std::vector<uint8_t> buf;
-  if (!recv_msg(sock, &type, &buf)) _exit(1);  // the runtime went away
-  if (type != MSG_PLAN) fail(EPROTO, "init: expected the plan, got message %u", type);
+  int console_sock = -1;  // with PF_TERMINAL: the caller's console socket, connected by the runtime
+  if (!wire_recv_fd(sock, &h, &buf, &console_sock)) _exit(1);  // the runtime went away
+  if (h.type != MSG_PLAN) fail(EPROTO, "init: expected the plan, got message %u", h.type);
   Plan p;
   std::string why;
   if (!decode_plan(buf, &p, &why)) fail(EPROTO, "init: %s", why.c_str());
@@ -157,8 +202,16 @@ int main(int argc, char** argv) {
   // Before any namespace, as runc: the exec fifo in the state dir (which the
   // root of a user namespace may not reach), and the oom score (a process in
   // a user namespace cannot write its own oom_score_adj once it changed ids).
-  int fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
-  if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+  bool exec_mode = p.flags & PF_EXEC;
+  if ((p.flags & PF_TERMINAL) && console_sock < 0) fail(EINVAL, "init: a terminal without a console socket");
+  int fifo = -1, rootfd = -1;
+  if (exec_mode) {
+    rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) fail_errno("open the container's root %s", p.rootfs.c_str());
+  } else {
+    fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
+    if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+  }
   apply_oom_score(p);
 
   join_namespaces(p);
@@ -172,7 +225,8 @@ int main(int argc, char** argv) {
   pid_t child = fork();
   if (child < 0) fail_errno("fork the container init");
   if (child == 0) {
-    stage2(sock, p, fifo);
+    if (exec_mode) stage2_exec(sock, p, rootfd, console_sock);
+    stage2(sock, p, fifo, console_sock);
   }
   uint32_t pid = static_cast<uint32_t>(child);
   if (!send_msg(sock, MSG_PID, 0, &pid, sizeof pid)) {

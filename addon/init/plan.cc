@@ -68,7 +68,7 @@ class Reader {
 bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   Reader r(buf);
   if (r.u32() != kPlanMagic) { *why = "bad plan magic"; return false; }
-  if (r.u32() != 1) { *why = "unsupported plan version"; return false; }
+  if (r.u32() != 2) { *why = "unsupported plan version"; return false; }
   p->flags = r.u32();
   p->clone_flags = r.u32();
   for (uint32_t i = 0, n = r.count(); i < n; i++) {
@@ -154,6 +154,18 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   p->personality = r.u32();
   p->apparmor_profile = r.str();
   p->selinux_label = r.str();
+  for (auto* list : {&p->create_container_hooks, &p->start_container_hooks}) {
+    for (uint32_t i = 0, n = r.count(); i < n; i++) {
+      HookEntry h;
+      h.path = r.str();
+      h.args = r.strs();
+      h.env = r.strs();
+      h.timeout = r.u32();
+      list->push_back(std::move(h));
+    }
+  }
+  p->console_rows = r.u32();
+  p->console_cols = r.u32();
   if (!r.done()) { *why = "truncated or malformed plan"; return false; }
   if (p->args.empty()) { *why = "plan has no process args"; return false; }
   return true;

@@ -129,7 +129,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// send(sock, type, payload?)
+// send(sock, type, payload?, fd?): fd travels with the message (SCM_RIGHTS)
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -141,7 +141,10 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
     data = b.Data();
     len = b.Length();
   }
-  if (ocits::wire_send(fd, type, 0, data, static_cast<uint32_t>(len)) < 0) throw ErrnoError(env, errno, "send to the init");
+  int pass = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : -1;
+  ssize_t n = pass >= 0 ? ocits::wire_send_fd(fd, type, 0, data, static_cast<uint32_t>(len), pass)
+                        : ocits::wire_send(fd, type, 0, data, static_cast<uint32_t>(len));
+  if (n < 0) throw ErrnoError(env, errno, "send to the init");
   return env.Undefined();
 }
 

@@ -40,7 +40,8 @@ export interface SeccompInfo {
 }
 interface Addon {
   spawnInit(initPath: string, preserveFds: number): { pid: number; sock: number };
-  send(sock: number, type: number, payload?: Buffer): void;
+  /** fd, when given, travels with the message (SCM_RIGHTS) */
+  send(sock: number, type: number, payload?: Buffer, fd?: number): void;
   recv(sock: number, timeoutMs: number): RecvResult | null;
   waitpid(pid: number, nohang?: boolean): WaitResult;
   waitAsync(pid: number): Promise<WaitResult>;

@@ -1,6 +1,6 @@
 /** Mirror of addon/common/protocol.h: keep both in step. */
 export const PLAN_MAGIC = 0x3150434f;
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 export const enum Msg {
   EOF = 0,
@@ -32,13 +32,20 @@ export const enum PlanFlag {
   HAS_SCHED = 1 << 12,
   HAS_PERSONALITY = 1 << 13,
   SECCOMP_NOTIFY = 1 << 14,
+  TERMINAL = 1 << 15,
+  EXEC = 1 << 16,
 }
 
 export const enum MountExt {
   BIND = 1 << 0,
 }
 
+/**
+ * The one hook point the init announces (MSG_HOOKS, after the mounts, before
+ * pivot_root): the runtime runs prestart and createRuntime, then replies
+ * MSG_HOOKS_DONE with the states the init hands to its own hooks:
+ * "<creating state JSON>\0<created state JSON>".
+ */
 export const enum HookPoint {
   CREATE_RUNTIME = 1,
-  CREATE_CONTAINER = 2,
 }

@@ -317,5 +317,9 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     personality: extras.personality,
     apparmorProfile: lsm.apparmorProfile,
     selinuxLabel: lsm.selinuxLabel,
+    createContainerHooks: [],
+    startContainerHooks: [],
+    consoleRows: 0,
+    consoleCols: 0,
   };
 }

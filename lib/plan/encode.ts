@@ -141,5 +141,16 @@ export function encodePlan(p: InitPlan): Buffer {
   w.u32(p.personality);
   w.str(p.apparmorProfile);
   w.str(p.selinuxLabel);
+  for (const list of [p.createContainerHooks, p.startContainerHooks]) {
+    w.u32(list.length);
+    for (const h of list) {
+      w.str(h.path);
+      w.strs(h.args);
+      w.strs(h.env);
+      w.u32(h.timeout);
+    }
+  }
+  w.u32(p.consoleRows);
+  w.u32(p.consoleCols);
   return w.done();
 }

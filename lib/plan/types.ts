@@ -20,6 +20,15 @@ export interface PlanDevice {
   gid: number;
 }
 
+/** A hook the init runs itself (createContainer, startContainer). */
+export interface PlanHook {
+  path: string;
+  args: string[];
+  env: string[];
+  /** seconds; 0: no timeout */
+  timeout: number;
+}
+
 export interface InitPlan {
   flags: number;
   cloneFlags: number;
@@ -63,4 +72,11 @@ export interface InitPlan {
   apparmorProfile: string;
   /** process.selinuxLabel, where SELinux is enabled ('' otherwise) */
   selinuxLabel: string;
+  /** hooks.createContainer: run by the init in the container's namespaces, before pivot_root */
+  createContainerHooks: PlanHook[];
+  /** hooks.startContainer: run by the init once `start` opened the fifo, before the process */
+  startContainerHooks: PlanHook[];
+  /** process.consoleSize, with PlanFlag.TERMINAL (0: leave the pty's size) */
+  consoleRows: number;
+  consoleCols: number;
 }
