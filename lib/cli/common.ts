@@ -7,6 +7,8 @@ export interface Flag {
   alias?: string;
   default?: string | boolean | number;
   choices?: readonly string[];
+  /** may be repeated; the values are collected in order */
+  array?: boolean;
   describe: string;
   hidden?: boolean;
 }

@@ -65,9 +65,9 @@ export function fastParse(argv: readonly string[], globals: Readonly<Record<stri
       key = byAlias.get(a[1]);
     }
     const spec = key === undefined ? undefined : table[key];
-    if (!key || !spec || key in args) return undefined;
+    if (!key || !spec || (key in args && !spec.array)) return undefined;
     if (spec.type === 'boolean') {
-      if (value !== undefined) return undefined;
+      if (value !== undefined || spec.array) return undefined;
       args[key] = true;
       continue;
     }
@@ -76,12 +76,13 @@ export function fastParse(argv: readonly string[], globals: Readonly<Record<stri
       value = argv[++k];
     }
     if (spec.choices && !spec.choices.includes(value)) return undefined;
+    let v: string | number = value;
     if (spec.type === 'number') {
       if (!/^\d+$/.test(value)) return undefined;
-      args[key] = Number(value);
-    } else {
-      args[key] = value;
+      v = Number(value);
     }
+    if (spec.array) ((args[key] ??= []) as unknown[]).push(v);
+    else args[key] = v;
   }
   const { required, optional } = positionals(cmd.command);
   if (words.length < required.length || words.length > required.length + optional.length) return undefined;

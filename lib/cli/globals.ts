@@ -16,10 +16,12 @@ export const LONG_FLAGS = new Set([
   'interval', 'stats', 'resources', 'blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpu-shares',
   'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'cpu-idle', 'kernel-memory', 'kernel-memory-tcp',
   'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
+  'cwd', 'env', 'tty', 'user', 'additional-gids', 'process', 'process-label', 'apparmor', 'no-new-privs', 'cap',
+  'ignore-paused',
 ]);
 
 /** Short flags of all subcommands. */
-const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v', 'r']);
+const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v', 'r', 'e', 't', 'u', 'g', 'p', 'c']);
 
 /**
  * A flag no subcommand defines, as runc words it ("flag provided but not
@@ -34,6 +36,36 @@ export function unknownFlag(argv: string[]): string | undefined {
     if (a.startsWith('--') ? !LONG_FLAGS.has(name) : name.length > 1 || !SHORT_FLAGS.has(name)) {
       return `flag provided but not defined: -${name}`;
     }
+  }
+  return undefined;
+}
+
+const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'criu']);
+
+/**
+ * For subcommands whose arguments after the container id are not ours (ps's
+ * options, exec's command): as runc (whose flag parsing stops at the first
+ * argument), everything after the id is split off. `valueFlags` are the
+ * subcommand's flags that take a value (long names and aliases). Returns
+ * undefined when argv is not that subcommand or has no id.
+ */
+export function splitAfterId(argv: string[], name: string, valueFlags: ReadonlySet<string>): { argv: string[]; rest: string[] } | undefined {
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) break;
+    const flag = a.replace(/^--?/, '');
+    if (!flag.includes('=') && GLOBAL_VALUE_FLAGS.has(flag)) i++;
+  }
+  if (argv[i] !== name) return undefined;
+  for (let j = i + 1; j < argv.length; j++) {
+    const a = argv[j];
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && valueFlags.has(a.replace(/^--?/, ''))) j++;
+      continue;
+    }
+    return { argv: argv.slice(0, j + 1), rest: argv.slice(j + 1) };
   }
   return undefined;
 }

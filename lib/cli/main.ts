@@ -24,6 +24,7 @@ const COMMANDS: readonly Cmd<never>[] = [
   require('./ps').command,
   require('./events').command,
   require('./update').command,
+  require('./exec').command,
 ];
 
 /** runc's global flags. */
@@ -39,11 +40,11 @@ const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
 /** The git commit, filled in by the bundler (scripts/bundle.js). */
 declare const __OCITS_COMMIT__: string | undefined;
 
-/** A failure ends the command: one error line in the log, `ocits: msg` on stderr, exit 1. */
-export function fail(err: unknown): never {
+/** A failure ends the command: one error line in the log, `ocits: msg` on stderr, exit 1 (exec: 255, as runc). */
+export function fail(err: unknown, code = 1): never {
   const msg = err instanceof Error ? err.message : String(err);
   log.fatal(msg.replace(/\n+$/, '').replace(/\n/g, ': '));
-  process.exit(1);
+  process.exit(code);
 }
 
 function versionText(): string {
@@ -60,7 +61,7 @@ function versionText(): string {
 }
 
 export function main(rawArgv: string[]): void {
-  const argv = normalizeArgv((require('./ps') as typeof import('./ps')).splitPsArgs(rawArgv));
+  const argv = normalizeArgv((require('./exec') as typeof import('./exec')).splitExecArgs((require('./ps') as typeof import('./ps')).splitPsArgs(rawArgv)));
   const pre = prescanLog(argv);
   if (argv.length && (argv[0] === '--version' || argv[0] === '-v')) {
     process.stdout.write(versionText());
@@ -126,6 +127,7 @@ export function warm(): void {
     ['kill', '--all', 'x', 'KILL'],
     ['delete', '--force', 'x'],
     ['run', '-d', 'x'],
+    ['exec', '--process', '/p', '--detach', '--pid-file', '/q', 'x'],
   ]) {
     parser(argv).parseSync();
     takePending();

@@ -1,9 +1,8 @@
 import { guard, id, type Cmd } from './common';
+import { splitAfterId } from './globals';
 
 /** The `ps` options after the container id (runc passes them to ps(1)); set by splitPsArgs. */
 let psArgs: string[] = [];
-
-const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'criu']);
 
 /**
  * `ocits [globals] ps [--format F] ID [ps options...]`: everything after the
@@ -11,25 +10,9 @@ const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'criu']);
  * argument). Returns argv without them; the handler picks them up.
  */
 export function splitPsArgs(argv: string[]): string[] {
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-')) break;
-    const name = a.replace(/^--?/, '');
-    if (!name.includes('=') && GLOBAL_VALUE_FLAGS.has(name)) i++;
-  }
-  if (argv[i] !== 'ps') return argv;
-  for (let j = i + 1; j < argv.length; j++) {
-    const a = argv[j];
-    if (a === '--format' || a === '-format' || a === '-f') {
-      j++;
-      continue;
-    }
-    if (a.startsWith('-')) continue;
-    psArgs = argv.slice(j + 1);
-    return argv.slice(0, j + 1);
-  }
-  return argv;
+  const r = splitAfterId(argv, 'ps', new Set(['format', 'f']));
+  if (r) psArgs = r.rest;
+  return r ? r.argv : argv;
 }
 
 export const command: Cmd<{ 'container-id': string; format: string }> = {

@@ -21,6 +21,7 @@ import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { writeIdMaps } from './idmap';
+import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
 import { sendToAgent } from './seccomp';
 import { rfc3339Nano } from './status';
@@ -156,6 +157,8 @@ export function create(o: CreateOptions): Created {
   });
   // A host fact, not a config one, so checked here rather than in the (pure) planner.
   checkRlimits(spec);
+  const fds = passedFds(o.preserveFds);
+  if (fds.env.length) plan.env = [...plan.env, ...fds.env];
   for (const w of warnings) log.warn(w);
   checkNamespacePaths(spec);
   const userns = planUserNamespace(spec);
@@ -202,7 +205,7 @@ export function create(o: CreateOptions): Created {
     if (spec.linux?.resources) cg.set(spec.linux.resources, (m) => log.warn(m));
 
     log.step(`create ${o.id}: cgroup created`);
-    const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
+    const spawned = n.spawnInit(initPath(), fds.count);
     sock = spawned.sock;
     stage1 = spawned.pid;
     log.step(`create ${o.id}: init spawned`);
