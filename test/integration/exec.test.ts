@@ -121,7 +121,7 @@ t.test('user, groups, env, cwd, capabilities and no_new_privs from the flags', a
   t.equal(f.CapBnd, '0000000020001420', '--cap adds CAP_NET_ADMIN to the bounding set')
   t.equal(f.CapEff, '0000000000000000', 'a non-root user keeps no effective capability (no inheritable set, so no ambient one, as runc)')
   t.equal(f.NoNewPrivs, '1', '--no-new-privs')
-  const root = fields((await r.rt(['exec', '--cap', 'CAP_NET_ADMIN', '-c', 'CAP_SYS_TIME', b.id, 'sh', '-c', script])).stdout)
+  const root = fields((await r.rt(['exec', '--cap', 'CAP_NET_ADMIN', '--cap', 'CAP_SYS_TIME', b.id, 'sh', '-c', script])).stdout)
   t.equal(root.CapEff, '0000000022001420', '--cap (repeated): effective for root')
   t.equal(root.CapPrm, '0000000022001420', 'and permitted')
 })
