@@ -24,11 +24,28 @@ inline ssize_t wire_send(int fd, uint32_t type, int32_t err, const void* data, u
   return n;
 }
 
+// Peeks at the next message's header. A peer that closes with one of our
+// messages unread in its queue (an init that failed while we were sending it
+// the next step) sets ECONNRESET on our socket once: what it sent before
+// (its error report) is still queued, so look again.
+inline ssize_t peek_header(int fd, MsgHeader* h) {
+  ssize_t n;
+  bool reset = false;
+  for (;;) {
+    n = recv(fd, h, sizeof *h, MSG_PEEK);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ECONNRESET && !reset) {
+      reset = true;
+      continue;
+    }
+    return n;
+  }
+}
+
 // Receives one whole message (its size is peeked first, so a large plan
 // arrives in one piece). Returns false on EOF, error or a short message.
 inline bool wire_recv(int fd, MsgHeader* h, std::vector<uint8_t>* payload) {
-  ssize_t n;
-  do n = recv(fd, h, sizeof *h, MSG_PEEK); while (n < 0 && errno == EINTR);
+  ssize_t n = peek_header(fd, h);
   if (n != static_cast<ssize_t>(sizeof *h)) return false;
   std::vector<uint8_t> buf(sizeof *h + h->len);
   do n = recv(fd, buf.data(), buf.size(), 0); while (n < 0 && errno == EINTR);
@@ -73,8 +90,7 @@ inline ssize_t wire_send_fd(int fd, uint32_t type, int32_t err, const void* data
 // (close-on-exec) into *got_fd; -1 when it carries none. Any extra fds are closed.
 inline bool wire_recv_fd(int fd, MsgHeader* h, std::vector<uint8_t>* payload, int* got_fd) {
   *got_fd = -1;
-  ssize_t n;
-  do n = recv(fd, h, sizeof *h, MSG_PEEK); while (n < 0 && errno == EINTR);
+  ssize_t n = peek_header(fd, h);
   if (n != static_cast<ssize_t>(sizeof *h)) return false;
   std::vector<uint8_t> buf(sizeof *h + h->len);
   union {

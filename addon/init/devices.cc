@@ -30,7 +30,16 @@ void create_devices(const Plan& p, int rootfd) {
     if (dfd < 0) fail_errno("device %s: open %s", d.path.c_str(), dir.c_str());
     close(pfd);
     if (p.flags & PF_BIND_DEVICES) {
-      int f = openat(dfd, base.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      // The mount point: a new empty file, or what is there already opened
+      // without opening it for I/O (O_PATH: a fifo or a device left in the
+      // rootfs must neither block nor act), and never through a symlink.
+      int f = openat(dfd, base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (f < 0 && errno == EEXIST) {
+        f = openat(dfd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (f >= 0 && fstat(f, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)))
+          fail(EINVAL, "device %s: the rootfs has a %s there", d.path.c_str(), S_ISLNK(st.st_mode) ? "symlink" : "directory");
+      }
       if (f < 0) fail_errno("device %s: create mount point", d.path.c_str());
       std::string target = "/proc/self/fd/" + std::to_string(f);
       if (mount(d.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0)

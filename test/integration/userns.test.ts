@@ -259,3 +259,39 @@ t.test('errors: named by their field, nothing left behind', async (t) => {
   await fails('bundle not reachable by the container root', makeBundle(t, withUserns((_c, b) => fs.chmodSync(b.dir, 0o700))),
     isRunc() ? /permission denied/ : /bind mount rootfs .* \(in a user namespace, the container's root must be able to reach the rootfs/)
 })
+
+t.test('device nodes in a user namespace: a fifo or a symlink already in the rootfs is never opened or followed', async (t) => {
+  const r = runtime(t)
+  // No /dev tmpfs: the default devices go into the rootfs's own /dev, where
+  // the bundle left a fifo (opening it for writing would block create) and a
+  // symlink to a host path.
+  const b = makeBundle(t, withUserns((c) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'))
+    c.process.args = ['sh', '-c', 'echo hi > /dev/null && echo null-ok; [ -c /dev/null ] && echo is-char']
+  }))
+  fs.mkdirSync(path.join(b.rootfs, 'dev'), { recursive: true })
+  fs.chownSync(path.join(b.rootfs, 'dev'), 100000, 100000) // the container's root may create its nodes there
+  require('node:child_process').execFileSync('mkfifo', [path.join(b.rootfs, 'dev/null')])
+  const res = await r.rt(['run', '--bundle', b.dir, b.id], { timeout: 20000 })
+  t.notOk(res.timedOut, 'create did not block on the fifo', diag(res))
+  t.equal(res.code, 0, 'ran', diag(res))
+  t.equal(res.stdout, 'null-ok\nis-char\n', '/dev/null is the host\'s device, bound over the fifo')
+  t.equal(fs.lstatSync(path.join(b.rootfs, 'dev/null')).isFIFO(), true, 'the bundle\'s fifo is left as it was')
+  await assertNoTrace(t, traceOf(r.root, b))
+
+  const l = makeBundle(t, withUserns((c) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'))
+    c.process.args = ['true']
+  }))
+  fs.mkdirSync(path.join(l.rootfs, 'dev'), { recursive: true })
+  fs.chownSync(path.join(l.rootfs, 'dev'), 100000, 100000)
+  const victim = path.join(l.dir, 'victim')
+  fs.writeFileSync(victim, 'untouched\n')
+  fs.symlinkSync(victim, path.join(l.rootfs, 'dev/zero'))
+  const bad = await r.rt(['run', '--bundle', l.dir, l.id], { timeout: 20000 })
+  t.not(bad.code, 0, 'refused', diag(bad))
+  t.match(bad.stderr, /\/dev\/zero/, 'naming the device')
+  t.equal(fs.readFileSync(victim, 'utf8'), 'untouched\n', 'the symlink target is untouched')
+  t.ok(fs.lstatSync(path.join(l.rootfs, 'dev/zero')).isSymbolicLink(), 'nothing was mounted over it')
+  await assertNoTrace(t, traceOf(r.root, l))
+})
