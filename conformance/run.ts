@@ -1,0 +1,55 @@
+// CLI: node dist/conformance/run.js --runtime PATH [--only REGEXP] [--jobs N] [--list]
+// (npm run conformance -- --runtime PATH). Prints TAP, then the summary table;
+// exits 1 when a requirement fails.
+import * as path from 'node:path'
+import { CATALOGUE } from './catalogue'
+import { tapHeader, tapPoint, summary } from './report'
+import { runSuite, select } from './suite'
+
+function usage(): never {
+  process.stderr.write('usage: run.js --runtime PATH [--only REGEXP] [--jobs N] [--list]\n')
+  process.exit(2)
+}
+
+async function main(argv: string[]): Promise<number> {
+  let runtime = ''
+  let only: string | undefined
+  let jobs = 4
+  let list = false
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined]
+    const value = () => inline ?? argv[++i] ?? usage()
+    if (flag === '--runtime') runtime = value()
+    else if (flag === '--only') only = value()
+    else if (flag === '--jobs') jobs = Number(value())
+    else if (flag === '--list') list = true
+    else usage()
+  }
+  if (list) {
+    for (const r of CATALOGUE) {
+      process.stdout.write(`${r.id}\t${r.level}\t${r.spec} ${r.section}\t${r.check ? r.how : `not observable: ${r.notObservable}`}\n`)
+    }
+    return 0
+  }
+  if (!runtime) usage()
+  runtime = path.resolve(runtime)
+  const reqs = select(only)
+  process.stdout.write(`${tapHeader(reqs.length)}\n`)
+  let n = 0
+  const results = await runSuite({
+    runtime,
+    only,
+    jobs,
+    onResult: (r) => process.stdout.write(`${tapPoint(r, ++n)}\n`),
+  })
+  process.stdout.write(`${summary(results, runtime)}\n`)
+  return results.some((r) => r.outcome === 'fail') ? 1 : 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`conformance: ${(e as Error).message}\n`)
+    process.exit(2)
+  },
+)
