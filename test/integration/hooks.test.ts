@@ -145,13 +145,16 @@ t.test('all six kinds: order, state on stdin, args, env and namespaces', async (
   const st = await stateOf(r, b.id)
   const pid = st?.pid as number
   t.ok(pid > 0, 'the init has a pid')
-  t.same(records(h.log).map((x) => x.name), ['prestart', 'prestart-noenv', 'createRuntime', 'createContainer'], 'create runs prestart, createRuntime, createContainer in order')
+  // runc 1.1.5 runs poststart at create (status "created"), right after createContainer
+  const atCreate = ['prestart', 'prestart-noenv', 'createRuntime', 'createContainer', ...(OCITS ? [] : ['poststart'])]
+  t.same(records(h.log).map((x) => x.name), atCreate, 'create runs prestart, createRuntime, createContainer in order')
   const initMnt = nsOf(pid, 'mnt')
   const initPidNs = nsOf(pid, 'pid')
 
   const started = await r.rt(['start', b.id])
   t.equal(started.code, 0, 'start', diag(started))
-  t.same(records(h.log).map((x) => x.name), ['prestart', 'prestart-noenv', 'createRuntime', 'createContainer', 'startContainer', 'poststart'], 'start runs startContainer, then poststart')
+  const atStart = OCITS ? ['startContainer', 'poststart'] : ['startContainer']
+  t.same(records(h.log).map((x) => x.name), [...atCreate, ...atStart], 'start runs startContainer, then poststart')
   t.equal((await stateOf(r, b.id))?.status, 'running', 'running after start')
   process.kill(pid, 'SIGKILL')
   await waitFor(() => !procAlive(pid), { timeout: 5000 })
@@ -160,14 +163,14 @@ t.test('all six kinds: order, state on stdin, args, env and namespaces', async (
   await assertNoTrace(t, traceOf(r.root, b))
 
   const recs = records(h.log)
-  t.same(recs.map((x) => x.name), ['prestart', 'prestart-noenv', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'], 'every hook once, in lifecycle order')
+  t.same(recs.map((x) => x.name), [...atCreate, ...atStart, 'poststop'], 'every hook once, in lifecycle order')
   const status: Record<string, string> = {
     prestart: 'creating',
     'prestart-noenv': 'creating',
     createRuntime: 'creating',
     createContainer: 'creating',
     startContainer: 'created',
-    poststart: 'running',
+    poststart: OCITS ? 'running' : 'created',
     poststop: 'stopped',
   }
   const hostMnt = nsOf('self', 'mnt')
@@ -179,8 +182,12 @@ t.test('all six kinds: order, state on stdin, args, env and namespaces', async (
     t.match(x.state.ociVersion, /^\d+\.\d+\.\d+/, `${x.name}: ociVersion`)
     t.equal(x.argv0, 'sh', `${x.name}: args[0] is argv[0]`)
     if (x.name === 'poststop') t.notOk('pid' in x.state, 'poststop: no pid, as runc')
-    else if (OCITS || x.name !== 'createContainer') t.equal(x.state.pid, pid, `${x.name}: pid is the init's host pid`)
-    if (x.name === 'prestart-noenv') t.same(x.env, [], 'no env given: an empty environment')
+    // runc gives the in-container hooks the pid in the container's namespace (1)
+    else if (OCITS || !['createContainer', 'startContainer'].includes(x.name)) t.equal(x.state.pid, pid, `${x.name}: pid is the init's host pid`)
+    // runc 1.1.5 gives a hook without env its own environment
+    if (x.name === 'prestart-noenv') {
+      if (OCITS) t.same(x.env, [], 'no env given: an empty environment')
+    }
     else t.same(x.env, [`KIND=${x.name}`, 'TWO=a b'], `${x.name}: exactly its env`)
   }
   const rec = (n: string) => recs.find((x) => x.name === n)!
