@@ -99,7 +99,7 @@ export function defaultImplemented(): Implemented {
     version: ocitsVersion(),
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION_MAX,
-    hooks: [], // OCI hooks are refused until they are implemented (HOOKS then); features must be honest
+    hooks: HOOKS, // all six kinds run (lib/runtime/hooks.ts, addon/init/hooks.cc)
     mountOptions: MOUNT_OPTIONS,
     namespaces: NAMESPACES,
     capabilities: CAPABILITIES,
