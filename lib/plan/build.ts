@@ -147,6 +147,8 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, ctx));
       return;
     }
+    // As runc: tmpcopyup means something for a tmpfs only.
+    const copyUp = opts.copyUp && m.type === 'tmpfs' && !bind;
     let source = m.source ?? '';
     if (bind) {
       if (!source) throw invalid(`${ptr}/source`, 'a bind mount needs a source');
@@ -162,7 +164,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       fstype: bind ? 'bind' : m.type!,
       data: bind ? opts.data : labelMountData(m.type!, opts.data, mountLabel),
       flags: bind ? opts.flags | MS.BIND : opts.flags,
-      ext: bind ? MountExt.BIND : 0,
+      ext: bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0,
       propagation: opts.propagation,
     });
   });

@@ -109,7 +109,9 @@ t.test('parseMountOptions: runc flag table', async (t) => {
   t.equal(MS.SHARED, 1 << 20, 'MS_SHARED');
   t.equal(MS.RELATIME, 1 << 21, 'MS_RELATIME');
   t.equal(MS.STRICTATIME, 1 << 24, 'MS_STRICTATIME');
-  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [] }, 'no options');
+  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [], copyUp: false }, 'no options');
+  t.equal(parseMountOptions(['nosuid', 'tmpcopyup']).copyUp, true, 'tmpcopyup');
+  t.equal(parseMountOptions(['tmpcopyup']).data, '', 'tmpcopyup is not mount data');
 });
 
 t.test('parseMountOptions: data and propagation', async (t) => {
