@@ -233,9 +233,10 @@ export interface Podman {
 /**
  * Podman with a private store, run root and tmpdir, the cgroupfs manager, file
  * events and the runtime under test; the image loaded from the OCI archive.
- * `confExtra` is appended to containers.conf (e.g. runtime_supports_json).
+ * `confExtra` is appended to containers.conf (e.g. runtime_supports_json);
+ * with `runtimeFlag: false` no --runtime is passed (the conf names it).
  */
-export async function startPodman(t: Test, runtimeBin: string, confExtra = ''): Promise<Podman> {
+export async function startPodman(t: Test, runtimeBin: string, confExtra = '', opts: { runtimeFlag?: boolean } = {}): Promise<Podman> {
   const scope = scopeOf(t)
   const dir = makeTempDir(t, 'host')
   const unique = uniqueId()
@@ -252,7 +253,7 @@ export async function startPodman(t: Test, runtimeBin: string, confExtra = ''): 
     '--runroot', path.join(dir, 'run'),
     '--tmpdir', path.join(dir, 'tmp'),
     '--storage-driver', 'vfs',
-    '--runtime', runtimeBin,
+    ...(opts.runtimeFlag === false ? [] : ['--runtime', runtimeBin]),
     '--cgroup-manager', 'cgroupfs',
     '--events-backend', 'file',
   ]

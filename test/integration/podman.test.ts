@@ -69,3 +69,14 @@ for (const json of [true, false]) {
     t.equal(ps.stdout.trim(), '', 'nothing left')
   })
 }
+
+t.test('the runtime named in containers.conf (the README\'s snippet)', { skip: SKIP }, async (t) => {
+  const name = require('node:path').basename(BIN)
+  const conf = `[engine]\nruntime = "${name}"\nruntime_supports_json = ["${name}"]\n[engine.runtimes]\n${name} = ["${BIN}"]\n`
+  const { podman } = await startPodman(t, BIN, conf, { runtimeFlag: false })
+  const info = await podman(['info', '--format', '{{.Host.OCIRuntime.Path}}'])
+  t.equal(info.stdout.trim(), BIN, 'podman uses the configured binary')
+  const res = await podman(['run', '--rm', '--network=none', IMG, 'sh', '-c', 'echo via containers.conf'])
+  t.equal(res.code, 0, 'ran', res)
+  t.equal(res.stdout, 'via containers.conf\n')
+})
