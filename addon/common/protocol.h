@@ -57,6 +57,7 @@ enum PlanFlags : uint32_t {
 // Mount entry flag bits ("ext" field of a mount).
 enum MountExt : uint32_t {
   ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
+  ME_TMPCOPYUP = 1u << 1,   // a tmpfs filled with a copy of the directory it covers
 };
 
 // The hook point announced with MSG_HOOKS (after the mounts, before

@@ -1,6 +1,7 @@
 // The container's filesystem: root propagation, every mount of the plan with
 // its destination resolved inside the rootfs (never through a symlink that
 // leaves it), pivot_root, and the read-only/masked paths after it.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -144,6 +145,66 @@ static int remount_keeping_locked(const char* source, const char* target, unsign
   return mount(source, target, nullptr, flags | locked, nullptr);
 }
 
+// tmpcopyup: copy the tree under `src` into `dst` (both directories of the
+// rootfs, opened by us): modes, owners, times, symlinks and special files as
+// they are; never following a symlink. Owners the namespace cannot map are
+// left to the copier (as a copy by hand would).
+static void copy_tree(int src, int dst, const std::string& where) {
+  int dup_src = dup(src);
+  if (dup_src < 0) fail_errno("tmpcopyup %s", where.c_str());
+  DIR* d = fdopendir(dup_src);
+  if (!d) fail_errno("tmpcopyup %s: read the directory", where.c_str());
+  while (struct dirent* e = readdir(d)) {
+    const char* n = e->d_name;
+    if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+    std::string path = where + "/" + n;
+    struct stat st;
+    if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s", path.c_str());
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(dst, n, 0700) < 0) fail_errno("tmpcopyup %s: mkdir", path.c_str());
+      int s = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int t = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", path.c_str());
+      copy_tree(s, t, path);
+      close(s);
+      close(t);
+    } else if (S_ISREG(st.st_mode)) {
+      int s = openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      int t = openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", path.c_str());
+      char buf[65536];
+      for (;;) {
+        ssize_t r = read(s, buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) fail_errno("tmpcopyup %s: read", path.c_str());
+        if (r == 0) break;
+        for (ssize_t off = 0; off < r;) {
+          ssize_t w = write(t, buf + off, r - off);
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) fail_errno("tmpcopyup %s: write", path.c_str());
+          off += w;
+        }
+      }
+      close(s);
+      close(t);
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t len = readlinkat(src, n, target, sizeof target - 1);
+      if (len < 0) fail_errno("tmpcopyup %s: readlink", path.c_str());
+      target[len] = 0;
+      if (symlinkat(target, dst, n) < 0) fail_errno("tmpcopyup %s: symlink", path.c_str());
+    } else {
+      if (mknodat(dst, n, st.st_mode, st.st_rdev) < 0) fail_errno("tmpcopyup %s: mknod", path.c_str());
+    }
+    if (fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL && errno != EPERM)
+      fail_errno("tmpcopyup %s: chown", path.c_str());
+    if (!S_ISLNK(st.st_mode) && fchmodat(dst, n, st.st_mode & 07777, 0) < 0) fail_errno("tmpcopyup %s: chmod", path.c_str());
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (utimensat(dst, n, times, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s: times", path.c_str());
+  }
+  closedir(d);
+}
+
 static void mount_one(int rootfd, const MountEntry& m) {
   bool bind = (m.ext & ME_BIND) != 0;
   bool remount_only = (m.flags & MS_REMOUNT) && !bind;
@@ -170,7 +231,15 @@ static void mount_one(int rootfd, const MountEntry& m) {
         fail_errno("remount bind mount %s with its options", m.dest.c_str());
     }
   } else {
-    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), m.flags, data) < 0) {
+    // tmpcopyup: what the directory holds, read through a handle that
+    // outlives its being covered by the new tmpfs.
+    int under = -1;
+    if (m.ext & ME_TMPCOPYUP) {
+      under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (under < 0) fail_errno("mount %s (tmpcopyup): open the directory", m.dest.c_str());
+    }
+    unsigned long first = under >= 0 ? m.flags & ~MS_RDONLY : m.flags;  // a copy-up tmpfs goes read-only once filled
+    if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), first, data) < 0) {
       // As runc 1.1: no fallback. The kernel lets a user namespace mount sysfs
       // only with a network namespace of its own.
       int e = errno;
@@ -179,6 +248,22 @@ static void mount_one(int rootfd, const MountEntry& m) {
                    "(or bind /sys: {\"type\": \"bind\", \"source\": \"/sys\", \"options\": [\"rbind\", \"ro\"]})",
                    m.source.c_str(), m.dest.c_str());
       fail(e, "mount %s (type %s) on %s", m.source.c_str(), m.fstype.c_str(), m.dest.c_str());
+    }
+    if (under >= 0) {
+      int top = resolve_or_fail(rootfd, m.dest, false, false, "mount");  // the new tmpfs
+      int tmp = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (tmp < 0) fail_errno("mount %s (tmpcopyup): open the tmpfs", m.dest.c_str());
+      close(top);
+      copy_tree(under, tmp, m.dest);
+      close(tmp);
+      close(under);
+    }
+    if (first != m.flags) {
+      close(fd);
+      fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
+      target = fd_path(fd);
+      if (mount(nullptr, target.c_str(), nullptr, (m.flags & ~MS_REC) | MS_REMOUNT, data) < 0)
+        fail_errno("remount %s read-only", m.dest.c_str());
     }
   }
   if (!m.propagation.empty()) {

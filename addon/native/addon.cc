@@ -251,9 +251,12 @@ Napi::Value Flock(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// releaseFifo(path, pid, timeoutMs) -> "started" | "dead" | "timeout"
-// Opens the exec fifo for reading without blocking, then waits for the init's
-// byte while watching (through a pidfd) that the init is still alive.
+// releaseFifo(path, pid, timeoutMs) -> "started" | "dead" | "timeout" | { error }
+// Opening the fifo for reading releases the init, which runs its
+// startContainer hooks and then writes "0" (or the hooks' failure, as text)
+// and closes it. Everything up to EOF is read (watching through a pidfd that
+// the init lives): "0" is a start, other text the init's failure, nothing an
+// init that died before it wrote.
 Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
@@ -270,7 +273,21 @@ Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
     close(pidfd);
     throw ErrnoError(env, e, "open exec fifo " + path);
   }
-  const char* result = "timeout";
+  std::string data;
+  bool eof = false, died = false;
+  // drain what is there; false at EOF
+  auto drain = [&]() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n > 0) {
+        if (data.size() < 65536) data.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return !(n == 0 || (n < 0 && errno != EAGAIN));
+    }
+  };
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
@@ -288,18 +305,23 @@ Napi::Value ReleaseFifo(const Napi::CallbackInfo& info) {
       close(pidfd);
       throw ErrnoError(env, e, "poll exec fifo");
     }
-    if (p[0].revents & POLLIN) {
-      char c;
-      ssize_t n = read(fd, &c, 1);
-      result = n == 1 ? "started" : "dead";
+    // A writer that has not come yet is no EOF: read returns 0 only once
+    // the init opened the fifo and closed it again (POLLHUP then).
+    if (p[0].revents & (POLLIN | POLLHUP)) eof = !drain();
+    if (eof) break;
+    if (p[1].revents & POLLIN) {
+      drain();  // it may have written its last words before it exited
+      died = true;
       break;
     }
-    if (p[0].revents & POLLHUP) { result = "dead"; break; }
-    if (p[1].revents & POLLIN) { result = "dead"; break; }
   }
   close(fd);
   close(pidfd);
-  return Napi::String::New(env, result);
+  if (data.empty()) return Napi::String::New(env, eof || died ? "dead" : "timeout");
+  if (data == "0") return Napi::String::New(env, "started");
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("error", Napi::String::New(env, data));
+  return r;
 }
 
 // awaitExit(pid, timeoutMs) -> true once the process has exited (or never existed)

@@ -47,7 +47,8 @@ interface Addon {
   waitAsync(pid: number): Promise<WaitResult>;
   mkfifo(path: string, mode: number): void;
   flock(fd: number, exclusive: boolean, nonblock?: boolean): boolean;
-  releaseFifo(path: string, pid: number, timeoutMs: number): 'started' | 'dead' | 'timeout';
+  /** release the init blocked on the exec fifo; `error`: its startContainer hooks failed (their error text) */
+  releaseFifo(path: string, pid: number, timeoutMs: number): 'started' | 'dead' | 'timeout' | { error: string };
   awaitExit(pid: number, timeoutMs: number): boolean;
   setSubreaper(on: boolean): void;
   close(fd: number): void;

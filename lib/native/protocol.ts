@@ -38,6 +38,7 @@ export const enum PlanFlag {
 
 export const enum MountExt {
   BIND = 1 << 0,
+  TMPCOPYUP = 1 << 1,
 }
 
 /**

@@ -8,13 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OcitsError } from '../errors';
 import { capMask } from '../spec/caps';
-import type { Mount, Spec } from '../spec/types';
+import type { HookName, Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { planTimeOffsets, planUserNamespace } from './idmap';
 import { MS, PROPAGATION, parseMountOptions } from './mountopts';
 import { checkSysctls, labelMountData, planLsm, processExtras } from './process';
 import { compileSeccomp } from './seccomp';
-import type { InitPlan, PlanDevice, PlanMount } from './types';
+import type { InitPlan, PlanDevice, PlanHook, PlanMount } from './types';
 
 export const CLONE = {
   mount: 0x00020000,
@@ -147,6 +147,8 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, ctx));
       return;
     }
+    // As runc: tmpcopyup means something for a tmpfs only.
+    const copyUp = opts.copyUp && m.type === 'tmpfs' && !bind;
     let source = m.source ?? '';
     if (bind) {
       if (!source) throw invalid(`${ptr}/source`, 'a bind mount needs a source');
@@ -162,7 +164,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       fstype: bind ? 'bind' : m.type!,
       data: bind ? opts.data : labelMountData(m.type!, opts.data, mountLabel),
       flags: bind ? opts.flags | MS.BIND : opts.flags,
-      ext: bind ? MountExt.BIND : 0,
+      ext: bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0,
       propagation: opts.propagation,
     });
   });
@@ -191,6 +193,41 @@ function planDevices(spec: Spec): PlanDevice[] {
   return [...byPath.values()];
 }
 
+const HOOK_NAMES: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
+
+/**
+ * Check every hook (path absolute, timeout a whole number of seconds > 0,
+ * args and env lists of strings) and plan the init's: createContainer and
+ * startContainer run in the init, and the init stops at its hook point
+ * (MSG_HOOKS) when any hook of create or start needs it (prestart and
+ * createRuntime run in the runtime then; startContainer needs the state the
+ * runtime sends there).
+ */
+export function planHooks(spec: Spec): { hookPoints: number; createContainer: PlanHook[]; startContainer: PlanHook[] } {
+  const all = spec.hooks ?? {}; // other kinds are ignored, as runc
+  const checked = (name: HookName): PlanHook[] => {
+    const list = all[name] ?? [];
+    if (!Array.isArray(list)) throw invalid(`/hooks/${name}`, 'must be an array of hooks');
+    return list.map((h, i) => {
+      const ptr = `/hooks/${name}/${i}`;
+      if (typeof h?.path !== 'string' || !h.path) throw invalid(`${ptr}/path`, 'is required');
+      if (!path.posix.isAbsolute(h.path)) throw invalid(`${ptr}/path`, `hook path ${JSON.stringify(h.path)} must be absolute`);
+      for (const k of ['args', 'env'] as const) {
+        const v = h[k];
+        if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw invalid(`${ptr}/${k}`, 'must be an array of strings');
+        if (v?.some((x) => x.includes('\0'))) throw invalid(`${ptr}/${k}`, 'must not contain NUL bytes');
+      }
+      if (h.timeout !== undefined && !(Number.isInteger(h.timeout) && h.timeout > 0 && h.timeout <= 0xffffffff)) {
+        throw invalid(`${ptr}/timeout`, `timeout ${JSON.stringify(h.timeout)} must be a whole number of seconds > 0`);
+      }
+      return { path: h.path, args: h.args ?? [], env: h.env ?? [], timeout: h.timeout ?? 0 };
+    });
+  };
+  const lists = Object.fromEntries(HOOK_NAMES.map((n) => [n, checked(n)])) as Record<HookName, PlanHook[]>;
+  const atHookPoint = lists.prestart.length + lists.createRuntime.length + lists.createContainer.length + lists.startContainer.length;
+  return { hookPoints: atHookPoint ? 1 : 0, createContainer: lists.createContainer, startContainer: lists.startContainer };
+}
+
 export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPlan {
   const proc = spec.process;
   const linux = spec.linux ?? {};
@@ -198,11 +235,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   if (!proc.args || proc.args.length === 0) throw invalid('/process/args', 'must name the program to run');
   if (proc.terminal) throw unsupported('/process/terminal', 'a terminal (process.terminal: true)');
   if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
-  if (spec.hooks) {
-    for (const [name, list] of Object.entries(spec.hooks)) {
-      if (Array.isArray(list) && list.length) throw unsupported(`/hooks/${name}`, 'OCI hooks');
-    }
-  }
+  const hooks = planHooks(spec);
 
   let flags = 0;
   let cloneFlags = 0;
@@ -307,7 +340,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     args: proc.args,
     env: proc.env ?? [],
     fifoPath: ctx.fifoPath,
-    hookPoints: 0,
+    hookPoints: hooks.hookPoints,
     keyring: ctx.keyring ?? '',
     seccompFlags: seccomp?.flags ?? 0,
     seccompBpf: seccomp?.bpf ?? Buffer.alloc(0),
@@ -317,8 +350,8 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     personality: extras.personality,
     apparmorProfile: lsm.apparmorProfile,
     selinuxLabel: lsm.selinuxLabel,
-    createContainerHooks: [],
-    startContainerHooks: [],
+    createContainerHooks: hooks.createContainer,
+    startContainerHooks: hooks.startContainer,
     consoleRows: 0,
     consoleCols: 0,
   };

@@ -85,16 +85,23 @@ export interface ParsedOptions {
   data: string;
   /** options ocits recognises but does not implement (e.g. idmap): the caller decides */
   unsupported: string[];
+  /** tmpcopyup: a tmpfs starts with a copy of what the directory under it held */
+  copyUp: boolean;
 }
 
-const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow']);
+const UNSUPPORTED = new Set(['idmap', 'ridmap', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow']);
 
 export function parseMountOptions(options: readonly string[] = []): ParsedOptions {
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
   const unsupported: string[] = [];
+  let copyUp = false;
   for (const o of options) {
+    if (o === 'tmpcopyup') {
+      copyUp = true;
+      continue;
+    }
     const f = FLAGS[o];
     if (f) {
       flags = f[0] ? flags & ~f[1] : flags | f[1];
@@ -106,5 +113,5 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
       data.push(o);
     }
   }
-  return { flags, propagation, data: data.join(','), unsupported };
+  return { flags, propagation, data: data.join(','), unsupported, copyUp };
 }

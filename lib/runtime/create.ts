@@ -20,6 +20,7 @@ import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
+import { runHooks, stateForHook } from './hooks';
 import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
@@ -76,6 +77,7 @@ function driveInit(
   onPid: (pid: number) => void,
   userns?: UserNamespacePlan,
   onSeccompFd?: (fd: number, pid: number) => void,
+  onHooks?: (pid: number) => Buffer,
 ): { pid: number; startTime: string } {
   const n = native();
   let pid = 0;
@@ -119,6 +121,16 @@ function driveInit(
         n.send(sock, Msg.SECCOMP_DONE);
         break;
       }
+      case Msg.HOOKS: {
+        // After the mounts, before pivot_root: prestart and createRuntime run
+        // here (a failure throws and create undoes everything); the init gets
+        // the states for its own createContainer and startContainer hooks.
+        if (!pid || !onHooks) throw new OcitsError('EINIT', 'container init reached its hook point out of order');
+        const states = onHooks(pid);
+        log.step('create: prestart and createRuntime hooks done');
+        n.send(sock, Msg.HOOKS_DONE, states);
+        break;
+      }
       case Msg.READY:
         if (!pid) throw new OcitsError('EINIT', 'container init is ready but its pid is unknown');
         return { pid, startTime: m.payload!.toString('utf8') };
@@ -133,6 +145,37 @@ function driveInit(
         throw new OcitsError('EINIT', `unexpected message ${m.type} from the container init`);
     }
   }
+}
+
+/** The hooks `start` and `delete` run, as the container keeps them. */
+function storedHooks(spec: Spec): StoredState['hooks'] {
+  const out: NonNullable<StoredState['hooks']> = {};
+  for (const k of ['startContainer', 'poststart', 'poststop'] as const) {
+    const list = spec.hooks?.[k];
+    if (list?.length) out[k] = list;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** What one message to the init may carry (the socket's default send buffer, 208 KiB, less its overhead). */
+const MAX_HOOK_STATES = 200_000;
+
+/**
+ * At the init's hook point: prestart then createRuntime (status "creating",
+ * the init's host pid); the reply carries the states the init hands to its
+ * createContainer and startContainer hooks (none when it has none to run).
+ */
+function createHooks(spec: Spec, state: StoredState, pid: number): Buffer {
+  const creating = stateForHook(state, 'creating', pid);
+  runHooks('prestart', spec.hooks?.prestart, creating);
+  runHooks('createRuntime', spec.hooks?.createRuntime, creating);
+  if (!spec.hooks?.createContainer?.length && !spec.hooks?.startContainer?.length) return Buffer.from([0]);
+  const created = stateForHook(state, 'created', pid);
+  const out = Buffer.concat([Buffer.from(JSON.stringify(creating)), Buffer.from([0]), Buffer.from(JSON.stringify(created))]);
+  if (out.length > MAX_HOOK_STATES) {
+    throw new OcitsError('ENOTSUP', `the container's state is too large to hand to its createContainer and startContainer hooks (${out.length} bytes for both states, at most ${MAX_HOOK_STATES}): make the annotations smaller`);
+  }
+  return out;
 }
 
 export function create(o: CreateOptions): Created {
@@ -188,6 +231,9 @@ export function create(o: CreateOptions): Created {
       newPidNs: (plan.cloneFlags & CLONE.pid) !== 0,
     };
     if (spec.annotations && Object.keys(spec.annotations).length) state.annotations = spec.annotations;
+    // As runc keeps its config: later edits to config.json do not change the hooks start and delete run.
+    const laterHooks = storedHooks(spec);
+    if (laterHooks) state.hooks = laterHooks;
     n.mkfifo(fifoPath, 0o622);
     // Recorded before the cgroup exists, so that `delete --force` of a create
     // killed half way knows what to remove.
@@ -232,7 +278,7 @@ export function create(o: CreateOptions): Created {
     });
     n.send(sock, Msg.PLAN, planBytes);
     const toAgent = (fd: number, p: number) => sendToAgent(spec.linux!.seccomp!, { id: o.id, bundle, annotations: spec.annotations }, p, fd);
-    const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns, toAgent);
+    const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns, toAgent, (p) => createHooks(spec, state, p));
     log.step(`create ${o.id}: init ${pid} ready`);
     const w = n.waitpid(stage1);
     stage1 = 0;

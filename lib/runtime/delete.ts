@@ -8,6 +8,7 @@ import { OcitsError } from '../errors';
 import { native } from '../native';
 import { Lock } from '../state/lock';
 import { Store, type StoredState } from '../state/store';
+import { runHooksWarn, stateForHook } from './hooks';
 import { statusOf } from './status';
 
 const KILL_WAIT_MS = 10_000;
@@ -23,11 +24,16 @@ function killInit(s: StoredState): void {
   }
 }
 
-/** Remove what is left of a container: processes, cgroup, state dir. */
+/**
+ * Remove what is left of a container: processes, cgroup, then (a container
+ * that was created, not a create cut off half way) its poststop hooks, a
+ * failure being a warning, then the state dir.
+ */
 function destroy(store: Store, s: StoredState | undefined, id: string): void {
   // With a pid namespace of its own, nothing of the container outlives its
   // init: what is left in the cgroup belongs to a container sharing it.
   if (s?.cgroup) loadManager(s.cgroup).destroy({ keepOthers: !!s.newPidNs && !s.creating && s.pid > 0 });
+  if (s && !s.creating && s.hooks?.poststop?.length) runHooksWarn('poststop', s.hooks.poststop, stateForHook(s, 'stopped', 0));
   store.remove(id);
 }
 

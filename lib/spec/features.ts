@@ -23,15 +23,15 @@ export const VERSION_ANNOTATION = 'io.github.ocits.version';
 export const HOOKS: readonly string[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
 /**
- * Mount options ocits handles: the mount(2) flag names (propagation included).
- * Not (yet): tmpcopyup, idmap/ridmap, the recursive r* (mount_setattr) forms,
+ * Mount options ocits handles: the mount(2) flag names (propagation included)
+ * and tmpcopyup. Not (yet): idmap/ridmap, the recursive r* (mount_setattr) forms,
  * acl/noacl and defaults.
  */
 export const MOUNT_OPTIONS: readonly string[] = [
   'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'dirsync', 'remount',
   'mand', 'nomand', 'atime', 'noatime', 'diratime', 'nodiratime', 'bind', 'rbind', 'relatime', 'norelatime',
   'strictatime', 'nostrictatime', 'silent', 'loud', 'private', 'rprivate', 'shared', 'rshared', 'slave',
-  'rslave', 'unbindable', 'runbindable', 'lazytime', 'nolazytime', 'iversion', 'noiversion', 'nosymfollow',
+  'rslave', 'unbindable', 'runbindable', 'lazytime', 'nolazytime', 'iversion', 'noiversion', 'nosymfollow', 'tmpcopyup',
 ];
 
 export const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup', 'user', 'time'];
@@ -99,7 +99,7 @@ export function defaultImplemented(): Implemented {
     version: ocitsVersion(),
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION_MAX,
-    hooks: [], // OCI hooks are refused until they are implemented (HOOKS then); features must be honest
+    hooks: HOOKS, // all six kinds run (lib/runtime/hooks.ts, addon/init/hooks.cc)
     mountOptions: MOUNT_OPTIONS,
     namespaces: NAMESPACES,
     capabilities: CAPABILITIES,

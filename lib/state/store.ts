@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OcitsError } from '../errors';
 import type { SavedCgroup } from '../cgroups/types';
+import type { Hook } from '../spec/types';
 
 export const DEFAULT_ROOT = '/run/ocits';
 export const STATE_FILE = 'state.json';
@@ -33,6 +34,8 @@ export interface StoredState {
   systemdCgroup: boolean;
   /** the init is in a new pid namespace (its exit kills every process of the container) */
   newPidNs: boolean;
+  /** the hooks of later commands, from config.json at create (later edits of it change nothing, as runc) */
+  hooks?: { startContainer?: Hook[]; poststart?: Hook[]; poststop?: Hook[] };
 }
 
 /** runc's rule for container ids: its `^[\w+-\.]+$` has the range "+" to ".", so "," is allowed too. */

@@ -13,6 +13,7 @@ export * from './scope'
 export * from './runtime'
 export * from './bundle'
 export * from './trace'
+export * from './clients'
 
 import type { Bundle } from './bundle'
 import type { RunResult, Runtime } from './runtime'

@@ -9,6 +9,7 @@ import {
   sections,
   assertNoTrace,
   diag,
+  isOcits,
   makeBundle,
   makeTempDir,
   mountsUnder,
@@ -294,4 +295,37 @@ t.test('--no-pivot', async (t) => {
   t.ok(mi.some((m) => m.mountpoint === '/'), 'a mount at /')
   t.ok(mi.some((m) => m.mountpoint === '/proc' && m.fstype === 'proc'), '/proc mounted')
   t.match(s.write, /Read-only file system/, 'readonly root still applies')
+})
+
+t.test('tmpcopyup: a tmpfs that starts with a copy of the directory it covers (Podman --read-only)', async (t) => {
+  const listing = 'cd /data && find . | sort | while read f; do echo "$f $(stat -c "%a %u:%g %Y" "$f") $(readlink "$f")"; done; echo ---; cat /data/sub/file; echo new > /data/added && echo writable; echo ---; grep " /data " /proc/self/mounts | cut -d" " -f3,4 | cut -d, -f1'
+  const res = await runScript(t, listing, (c, b) => {
+    c.root.readonly = true
+    c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'tmpcopyup'] })
+    const data = path.join(b.rootfs, 'data')
+    fs.mkdirSync(path.join(data, 'sub/deeper'), { recursive: true })
+    fs.writeFileSync(path.join(data, 'sub/file'), 'copied content\n', { mode: 0o604 })
+    fs.chownSync(path.join(data, 'sub/file'), 1000, 1000)
+    fs.chmodSync(path.join(data, 'sub/deeper'), 0o711)
+    fs.symlinkSync('sub/file', path.join(data, 'link'))
+    fs.symlinkSync('/etc/passwd', path.join(data, 'abs-link'))
+    fs.utimesSync(path.join(data, 'sub/file'), 1000000000, 1000000000)
+  })
+  const s = res.stdout.split('---\n')
+  // runc does not keep the times; ocits does
+  t.match(s[0], isOcits() ? /^\.\/sub\/file 604 1000:1000 1000000000 $/m : /^\.\/sub\/file 604 1000:1000 \d+ $/m, 'a file: content, mode, owner (and mtime) copied')
+  t.match(s[0], /^\.\/sub\/deeper 711 0:0 \d+ $/m, 'a directory, with its mode')
+  t.match(s[0], /^\.\/link 777 0:0 \d+ sub\/file$/m, 'a relative symlink, as it was')
+  t.match(s[0], /^\.\/abs-link 777 0:0 \d+ \/etc\/passwd$/m, 'an absolute symlink, as it was (not followed)')
+  t.equal(s[1], 'copied content\nwritable\n', 'the tmpfs holds the copy and is writable on a read-only root')
+  t.equal(s[2], 'tmpfs rw\n', 'a tmpfs')
+  const b = res.bundle
+  t.notOk(fs.existsSync(path.join(b.rootfs, 'data/added')), 'the rootfs directory itself is untouched')
+
+  const ro = await runScript(t, 'cat /data/f; touch /data/x 2>/dev/null && echo wrote || echo read-only', (c, bb) => {
+    c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] })
+    fs.mkdirSync(path.join(bb.rootfs, 'data'))
+    fs.writeFileSync(path.join(bb.rootfs, 'data/f'), 'filled first\n')
+  })
+  t.equal(ro.stdout, 'filled first\nread-only\n', '"ro" with tmpcopyup: filled, then read-only')
 })

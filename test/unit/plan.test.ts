@@ -109,7 +109,9 @@ t.test('parseMountOptions: runc flag table', async (t) => {
   t.equal(MS.SHARED, 1 << 20, 'MS_SHARED');
   t.equal(MS.RELATIME, 1 << 21, 'MS_RELATIME');
   t.equal(MS.STRICTATIME, 1 << 24, 'MS_STRICTATIME');
-  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [] }, 'no options');
+  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [], copyUp: false }, 'no options');
+  t.equal(parseMountOptions(['nosuid', 'tmpcopyup']).copyUp, true, 'tmpcopyup');
+  t.equal(parseMountOptions(['tmpcopyup']).data, '', 'tmpcopyup is not mount data');
 });
 
 t.test('parseMountOptions: data and propagation', async (t) => {
@@ -693,12 +695,18 @@ function decodePlan(buf: Buffer) {
   const personality = r.u32();
   const apparmorProfile = r.str();
   const selinuxLabel = r.str();
+  const hooks = () => Array.from({ length: r.u32() }, () => ({ path: r.str(), args: r.strs(), env: r.strs(), timeout: r.u32() }));
+  const createContainerHooks = hooks();
+  const startContainerHooks = hooks();
+  const consoleRows = r.u32();
+  const consoleCols = r.u32();
   return {
     header: { magic, version },
     plan: {
       flags, cloneFlags, joins, rootfs, rootPropagation, hostname, domainname, mounts, devices, maskedPaths, readonlyPaths,
       sysctls, rlimits, oomScoreAdj, caps, uid, gid, additionalGids, umask, cwd, args, env, fifoPath, hookPoints, keyring,
       seccompFlags, seccompBpf, timeOffsets, ioprio, sched, personality, apparmorProfile, selinuxLabel,
+      createContainerHooks, startContainerHooks, consoleRows, consoleCols,
     },
     rest: buf.length - r.pos,
   };
@@ -722,6 +730,10 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
       s.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'] };
       s.process.user = { uid: 1, gid: 2, additionalGids: [3, 4] };
       s.process.args = ['sh', '-c', 'echo ünïcode'];
+      s.hooks = {
+        createContainer: [{ path: '/c', args: ['c', 'ü'], env: ['A=1'], timeout: 7 }],
+        startContainer: [{ path: '/s' }, { path: '/s2', args: ['s2'] }],
+      };
     }),
     rootfs,
     ctxFor(bundle, { keyring: 'ot-keyring' }),
@@ -731,8 +743,8 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   t.equal(buf.readUInt32LE(0), 0x3150434f, 'magic 0x3150434f little-endian');
   t.equal(buf.subarray(0, 4).toString('latin1'), 'OCP1', 'magic bytes spell OCP1');
   t.equal(PLAN_MAGIC, 0x3150434f);
-  t.equal(buf.readUInt32LE(4), 1, 'version 1');
-  t.equal(PLAN_VERSION, 1);
+  t.equal(buf.readUInt32LE(4), 2, 'version 2');
+  t.equal(PLAN_VERSION, 2);
 
   // the first fields, by hand
   const r = new Reader(buf);
@@ -753,7 +765,7 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   // and the whole plan round-trips, with nothing left over (plan.cc's r.done())
   const d = decodePlan(buf);
   t.equal(d.rest, 0, 'decoder consumed every byte');
-  t.same(d.header, { magic: PLAN_MAGIC, version: 1 });
+  t.same(d.header, { magic: PLAN_MAGIC, version: 2 });
   t.strictSame(
     d.plan,
     {
