@@ -3,11 +3,11 @@
 // lists as not observable. `node dist/conformance/run.js --list` prints it.
 import type { Requirement } from './requirement'
 import { configRequirements } from './requirements/config'
-import { configLinuxRequirements } from './requirements/config-linux'
+import { configLinuxRequirements, terminalRequirements } from './requirements/config-linux'
 import { hookRequirements } from './requirements/hooks'
 import { runtimeRequirements } from './requirements/runtime'
 
-export const CATALOGUE: Requirement[] = [...runtimeRequirements, ...configRequirements, ...hookRequirements, ...configLinuxRequirements]
+export const CATALOGUE: Requirement[] = [...runtimeRequirements, ...configRequirements, ...hookRequirements, ...configLinuxRequirements, ...terminalRequirements]
 
 {
   const seen = new Set<string>()

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { CGROUP_PARENT, destroyCgroup, killPids, procAlive, removeDir, sleep, waitFor } from './host'
-import { copyRootfs, hasChecker } from './rootfs'
+import { copyRootfs, hasChecker, rootfsTemplate } from './rootfs'
 import { defaultConfig, type Config } from './spec'
 
 /** A check found the runtime not conforming. */
@@ -183,15 +183,34 @@ export class Ctx {
     })
   }
 
-  /** `create --bundle DIR ID` with the container's stdio going to the bundle's out/err files. */
-  create(b: Bundle, id = b.id, o: RtOptions = {}): Promise<RunResult> {
+  /** `create [extra...] --bundle DIR ID` with the container's stdio going to the bundle's out/err files. */
+  create(b: Bundle, id = b.id, o: RtOptions = {}, extra: string[] = []): Promise<RunResult> {
     this.ids.add(id)
-    return this.rt(['create', '--bundle', b.dir, id], { outFile: b.outFile, errFile: b.errFile, ...o })
+    return this.rt(['create', ...extra, '--bundle', b.dir, id], { outFile: b.outFile, errFile: b.errFile, ...o })
+  }
+
+  /**
+   * The checker as a host-side listener (a console socket receiving the pty
+   * master, or a seccomp agent) on a new unix socket; `done` resolves when it
+   * exits (it writes what it got to `out`).
+   */
+  async listener(kind: 'console-socket' | 'seccomp-agent'): Promise<{ sock: string; out: string; done: Promise<void> }> {
+    this.needChecker()
+    const dir = this.tempDir('sock')
+    const sock = path.join(dir, `${kind}.sock`)
+    const out = path.join(dir, `${kind}.out`)
+    const child = this.spawnHelper(path.join(rootfsTemplate(), 'bin/checker'), [kind, sock, out])
+    const done = new Promise<void>((resolve) => {
+      child.on('exit', () => resolve())
+      child.on('error', () => resolve())
+    })
+    if (!(await waitFor(() => fs.existsSync(sock), 3000))) throw new CheckFailure(`the ${kind} listener did not start`)
+    return { sock, out, done }
   }
 
   /** create, failing the check (with the runtime's stderr) when it does not succeed. */
-  async mustCreate(b: Bundle, id = b.id, o: RtOptions = {}): Promise<void> {
-    const r = await this.create(b, id, o)
+  async mustCreate(b: Bundle, id = b.id, o: RtOptions = {}, extra: string[] = []): Promise<void> {
+    const r = await this.create(b, id, o, extra)
     if (r.code !== 0) {
       throw new CheckFailure(`create failed (exit ${r.code})`, { stderr: readFile(b.errFile) || r.stderr })
     }

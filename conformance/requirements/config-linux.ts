@@ -276,15 +276,6 @@ export const configLinuxRequirements: Requirement[] = [
     },
   },
   {
-    id: 'cfgl.default-devices.console',
-    spec: S,
-    section: 'Default Devices',
-    level: 'MUST',
-    text: '/dev/console is set up if terminal is enabled in the config by bind mounting the pseudoterminal pty to /dev/console.',
-    how: 'not covered: needs a --console-socket receiver (SCM_RIGHTS) in the suite',
-    notObservable: 'not covered yet: the suite has no console-socket receiver (SCM_RIGHTS) for terminal: true',
-  },
-  {
     id: 'rtl.dev-symlinks',
     spec: 'runtime-linux.md',
     section: 'Dev symbolic links',
@@ -572,15 +563,6 @@ export const configLinuxRequirements: Requirement[] = [
     },
   },
   {
-    id: 'cfgl.seccomp.listener-protocol',
-    spec: S,
-    section: 'Seccomp / The Container Process State',
-    level: 'MUST',
-    text: 'The runtime MUST send exactly one container process state per connection. The connection MUST NOT be reused and it MUST be closed after sending a seccomp state.',
-    how: 'not covered: needs a seccomp agent receiving SCM_RIGHTS in the suite',
-    notObservable: 'not covered yet: the suite has no SCM_RIGHTS-receiving seccomp agent',
-  },
-  {
     id: 'cfgl.rootfsPropagation',
     spec: S,
     section: 'Rootfs Mount Propagation',
@@ -685,5 +667,94 @@ export const configLinuxRequirements: Requirement[] = [
     text: 'mountLabel (string, OPTIONAL) will set the Selinux context for the mounts in the container.',
     how: 'not observable here: SELinux is not enabled',
     notObservable: 'SELinux is not enabled on this host',
+  },
+]
+
+/** A terminal container (console socket, consoleSize 10x20) reporting its stdio, tty, /dev/console and size. */
+async function terminalRun(c: Ctx): Promise<Record<string, string>> {
+  const l = await c.listener('console-socket')
+  const b = c.bundle(
+    ['sh', '-c', 'if [ -t 0 ] && [ -t 1 ] && [ -t 2 ]; then echo stdio=tty; else echo stdio=notty; fi; echo "console=$(stat -c %t:%T /dev/console)"; echo "pts=$(stat -c %t:%T "$(tty)")"; echo "size=$(stty size)"'],
+    (cfg) => {
+      cfg.process.terminal = true
+      cfg.process.consoleSize = { height: 10, width: 20 }
+    },
+  )
+  await c.mustCreate(b, b.id, {}, ['--console-socket', l.sock])
+  await c.mustStart(b.id)
+  await c.waitStatus(b.id, 'stopped')
+  await Promise.race([l.done, new Promise((r) => setTimeout(r, 5000))])
+  return parseKv(readFile(l.out).replace(/\r/g, ''))
+}
+
+export const terminalRequirements: Requirement[] = [
+  {
+    id: 'cfg.process.terminal',
+    spec: 'config.md',
+    section: 'Process',
+    level: 'MUST',
+    text: 'terminal (bool, OPTIONAL) specifies whether a terminal is attached to the process, defaults to false. As an example, if set to true on Linux a pseudoterminal pair is allocated for the process and the pseudoterminal pty is duplicated on the process\'s standard streams.',
+    basis: APPLY,
+    how: 'inside: with terminal true (and a console socket receiving the pty master), stdin, stdout and stderr are terminals',
+    async check(c) {
+      expectEqual((await terminalRun(c)).stdio, 'tty', 'standard streams')
+    },
+  },
+  {
+    id: 'cfg.process.consoleSize',
+    spec: 'config.md',
+    section: 'Process',
+    level: 'MUST',
+    text: 'consoleSize (object, OPTIONAL) specifies the console size in characters of the terminal.',
+    basis: APPLY,
+    how: 'inside: with terminal true and consoleSize 10x20, stty size prints "10 20"',
+    async check(c) {
+      expectEqual((await terminalRun(c)).size, '10 20', 'stty size')
+    },
+  },
+  {
+    id: 'cfgl.default-devices.console',
+    spec: S,
+    section: 'Default Devices',
+    level: 'MUST',
+    text: '/dev/console is set up if terminal is enabled in the config by bind mounting the pseudoterminal pty to /dev/console.',
+    how: 'inside: with terminal true, /dev/console has the major:minor of the process\'s pty (tty)',
+    async check(c) {
+      const kv = await terminalRun(c)
+      expect(kv.console && kv.console === kv.pts, `/dev/console ${kv.console} is not the pty ${kv.pts}`, { kv })
+    },
+  },
+  {
+    id: 'cfgl.seccomp.listener-protocol',
+    spec: S,
+    section: 'Seccomp / The Container Process State',
+    level: 'MUST',
+    text: 'The runtime MUST send exactly one container process state per connection. The connection MUST NOT be reused and it MUST be closed after sending a seccomp state. / The container runtime MUST send the container process state over the UNIX socket as regular payload serialized in JSON and file descriptors MUST be sent using SCM_RIGHTS.',
+    how: 'outside: an agent at listenerPath (SCMP_ACT_NOTIFY on getpgid, metadata "conformance") gets one connection carrying one fd and a JSON state (fds ["seccompFd"], pid, metadata, state.id), closed by the runtime',
+    async check(c) {
+      const l = await c.listener('seccomp-agent')
+      const b = c.bundle(['true'], (cfg) => {
+        cfg.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          listenerPath: l.sock,
+          listenerMetadata: 'conformance',
+          syscalls: [{ names: ['getpgid'], action: 'SCMP_ACT_NOTIFY' }],
+        }
+      })
+      await c.runToEnd(b)
+      await Promise.race([l.done, new Promise((r) => setTimeout(r, 5000))])
+      const [fds, closed, conns, ...rest] = readFile(l.out).split('\n')
+      let st: Record<string, any> | undefined
+      try {
+        st = JSON.parse(rest.join('\n'))
+      } catch {
+        /* checked below */
+      }
+      expect(st, 'the payload is not JSON', { payload: rest.join('\n') })
+      expectEqual([fds, conns], ['fds=1', 'connections=1'], 'fds received, connections')
+      expectEqual([st.fds, st.metadata, st.state?.id], [['seccompFd'], 'conformance', b.id], 'fds, metadata, state.id')
+      expect(Number.isInteger(st.pid) && st.pid > 0, 'pid missing', { state: st })
+      expectEqual(closed, 'closed=yes', 'the runtime closed the connection after the state')
+    },
   },
 ]

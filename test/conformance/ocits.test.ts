@@ -27,23 +27,10 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
       'create fails when a capability outside the runtime\'s own bounding set is requested (capset EPERM), as runc does; the spec says runtimes SHOULD NOT fail',
     'cfgl.devices.path-exists':
       'runc compatibility: an existing regular file at a device\'s path is kept (the device is not created, no error), as runc does; the spec wants an error',
-    // not in this build: hooks are refused on branch `conformance` until main (with hooks) is merged
-    'cfg.hooks.prestart': 'not in this build: hooks are refused',
-    'cfg.hooks.prestart-before-createRuntime': 'not in this build: hooks are refused',
-    'cfg.hooks.createRuntime': 'not in this build: hooks are refused',
-    'cfg.hooks.createContainer': 'not in this build: hooks are refused',
-    'cfg.hooks.startContainer': 'not in this build: hooks are refused',
-    'cfg.hooks.poststart': 'not in this build: hooks are refused',
-    'cfg.hooks.poststop': 'not in this build: hooks are refused',
-    'cfg.hooks.order': 'not in this build: hooks are refused',
-    'cfg.hooks.state-stdin': 'not in this build: hooks are refused',
-    'cfg.hooks.args-env': 'not in this build: hooks are refused',
-    'rt.lifecycle.prestart-fails': 'not in this build: hooks are refused',
-    'rt.lifecycle.createRuntime-fails': 'not in this build: hooks are refused',
-    'rt.lifecycle.createContainer-fails': 'not in this build: hooks are refused',
-    'rt.lifecycle.startContainer-fails': 'not in this build: hooks are refused',
-    'rt.lifecycle.poststart-fails': 'not in this build: hooks are refused',
-    'rt.lifecycle.poststop-fails': 'not in this build: hooks are refused',
+    // not in this build: process.terminal (console socket) is on branch tty, not yet merged into main
+    'cfg.process.terminal': 'not in this build: terminal configs are refused',
+    'cfg.process.consoleSize': 'not in this build: terminal configs are refused',
+    'cfgl.default-devices.console': 'not in this build: terminal configs are refused',
   },
   runc: {
     'rt.delete.created': 'runc deviation: deletes a created container without --force instead of failing',
