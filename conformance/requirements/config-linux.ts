@@ -443,6 +443,22 @@ export const configLinuxRequirements: Requirement[] = [
     },
   },
   {
+    id: 'cfgl.resources.unified',
+    spec: S,
+    section: 'Unified',
+    level: 'MUST',
+    text: 'unified (object, OPTIONAL) allows cgroup v2 parameters to be to be set and modified for the container. Each key in the map refers to a file in the cgroup unified hierarchy. The OCI runtime MUST ensure that the needed cgroup controllers are enabled for the cgroup.',
+    how: 'outside: unified {"hugetlb.2MB.max": "4194304"} shows in the container\'s cgroup2 directory (where the cgroup2 hierarchy has hugetlb, as on this hybrid host)',
+    async check(c) {
+      const v2 = isCgroup2Only() ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified'
+      if (!readOr(path.join(v2, 'cgroup.controllers')).split(/\s+/).includes('hugetlb') || !fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB')) {
+        throw new CheckSkip('no hugetlb controller (2 MB pages) in this host\'s cgroup2 hierarchy')
+      }
+      const { file } = await createdCgroup(c, (cfg) => (cfg.linux.resources.unified = { 'hugetlb.2MB.max': '4194304' }))
+      expectEqual(file('', 'hugetlb.2MB.max'), '4194304', 'hugetlb.2MB.max')
+    },
+  },
+  {
     id: 'cfgl.resources.unified-unknown',
     spec: S,
     section: 'Unified',

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { CheckSkip, expect, expectEqual, readFile, sections, type Ctx } from '../harness'
+import { spawnSync } from 'node:child_process'
 import { parseMountinfo, readOr } from '../host'
 import { APPLY, type Requirement } from '../requirement'
 import { capMask } from '../spec'
@@ -61,6 +62,17 @@ export const configRequirements: Requirement[] = [
         })
         expectEqual(out.trim(), 'other-root', `root.path ${abs ? 'absolute' : 'relative'}`)
       }
+    },
+  },
+  {
+    id: 'cfg.root.path-missing',
+    spec: S,
+    section: 'Root',
+    level: 'MUST',
+    text: 'A directory MUST exist at the path declared by the field. (a bundle requirement; the runtime side is runtime.md, Create: "If the runtime cannot create the container as specified in config.json, it MUST generate an error and a new container MUST NOT be created.")',
+    how: 'outside: root.path naming a directory that does not exist makes create fail, leaving no container',
+    async check(c) {
+      await createFails(c, (cfg) => (cfg.root.path = 'no-such-rootfs'), 'missing root.path')
     },
   },
   {
@@ -182,6 +194,61 @@ export const configRequirements: Requirement[] = [
     },
   },
   {
+    id: 'cfg.mounts.option-nosymfollow',
+    spec: S,
+    section: 'Linux mount options',
+    level: 'SHOULD',
+    text: 'Runtimes MUST/SHOULD/MAY implement the following option strings for Linux: ... nosymfollow | SHOULD',
+    how: 'inside: a tmpfs with nosymfollow shows it in mountinfo',
+    async check(c) {
+      const out = await c.inside('cat /proc/self/mountinfo', (cfg) =>
+        cfg.mounts.push({ destination: '/mnt/nsf', type: 'tmpfs', source: 'tmpfs', options: ['nosymfollow'] }),
+      )
+      const m = parseMountinfo(out).find((x) => x.mountpoint === '/mnt/nsf')
+      expect(m?.options.split(',').includes('nosymfollow'), 'nosymfollow not applied', { mount: m })
+    },
+  },
+  {
+    id: 'cfg.mounts.options-recursive',
+    spec: S,
+    section: 'Linux mount options',
+    level: 'SHOULD',
+    text: 'Runtimes MUST/SHOULD/MAY implement the following option strings for Linux: ... rro | SHOULD | Recursive ro (and the other AT_RECURSIVE options)',
+    how: 'inside: an rbind with rro of a host directory holding a tmpfs submount: both the mount and its submount are read-only',
+    async check(c) {
+      const out = await c.inside('cat /proc/self/mountinfo', (cfg, b) => {
+        const share = path.join(b.dir, 'share')
+        fs.mkdirSync(path.join(share, 'sub'), { recursive: true })
+        const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', path.join(share, 'sub')])
+        if (r.status !== 0) throw new CheckSkip('cannot mount a tmpfs on the host')
+        cfg.mounts.push({ destination: '/mnt/rro', type: 'none', source: share, options: ['rbind', 'rro'] })
+      })
+      const mi = parseMountinfo(out)
+      for (const p of ['/mnt/rro', '/mnt/rro/sub']) {
+        const m = mi.find((x) => x.mountpoint === p)
+        expect(m?.options.split(',').includes('ro'), `${p} is not read-only`, { mount: m })
+      }
+    },
+  },
+  {
+    id: 'cfg.mounts.idmap-without-mappings',
+    spec: S,
+    section: 'Linux mount options',
+    level: 'MUST',
+    text: 'idmap ... If there are no uidMappings and gidMappings specified and the container isn\'t using user namespaces, an error MUST be returned.',
+    how: 'outside: a bind mount with the idmap option, no mappings and no user namespace makes create fail',
+    async check(c) {
+      await createFails(
+        c,
+        (cfg, b) => {
+          fs.mkdirSync(path.join(b.dir, 'share'))
+          cfg.mounts.push({ destination: '/mnt/idmap', type: 'none', source: path.join(b.dir, 'share'), options: ['bind', 'idmap'] })
+        },
+        'idmap without mappings',
+      )
+    },
+  },
+  {
     id: 'cfg.mounts.relative-destination',
     spec: S,
     section: 'Mounts',
@@ -249,6 +316,28 @@ export const configRequirements: Requirement[] = [
       expectEqual(statusField(out, 'Uid').split(/\s+/), ['1000', '1000', '1000', '1000'], 'Uid (real, effective, saved, fs)')
       expectEqual(statusField(out, 'Gid').split(/\s+/), ['1000', '1000', '1000', '1000'], 'Gid (real, effective, saved, fs)')
       expectEqual(statusField(out, 'Groups').split(/\s+/).filter(Boolean).sort(), ['1001', '1002'], 'Groups')
+    },
+  },
+  {
+    id: 'cfg.process.user.container-namespace',
+    spec: S,
+    section: 'POSIX-platform User',
+    level: 'MUST',
+    text: 'uid (int, REQUIRED) specifies the user ID in the container namespace. / gid (int, REQUIRED) specifies the group ID in the container namespace.',
+    basis: APPLY,
+    how: 'outside: in a user namespace mapping 0 -> 100000, process.user 1000:1000 is host uid/gid 101000 (/proc/PID/status of the running process)',
+    async check(c) {
+      const b = c.bundle(['sleep', '1000'], (cfg) => {
+        cfg.linux.namespaces.push({ type: 'user' })
+        cfg.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+        cfg.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+        cfg.process.user = { uid: 1000, gid: 1000 }
+      })
+      await c.mustCreate(b)
+      await c.mustStart(b.id)
+      const pid = (await c.state(b.id))?.pid
+      const status = readOr(`/proc/${pid}/status`)
+      expectEqual([statusField(status, 'Uid').split(/\s+/)[0], statusField(status, 'Gid').split(/\s+/)[0]], ['101000', '101000'], 'host uid, gid')
     },
   },
   {
@@ -529,6 +618,17 @@ export const configRequirements: Requirement[] = [
       await createFails(c, (cfg) => cfg.linux.namespaces.push({ type: 'nosuchns' }), 'namespace type nosuchns')
       await createFails(c, (cfg) => (cfg.linux.rootfsPropagation = 'sideways'), 'rootfsPropagation sideways')
       await createFails(c, (cfg) => cfg.mounts.push({ destination: '/mnt/x', type: 'tmpfs', source: 'tmpfs', options: [42] }), 'a numeric mount option')
+    },
+  },
+  {
+    id: 'cfg.hooks.timeout-positive',
+    spec: S,
+    section: 'POSIX-platform Hooks / Valid values',
+    level: 'MUST',
+    text: 'timeout (int, OPTIONAL) is the number of seconds before aborting the hook. If set, timeout MUST be greater than zero. (with Valid values: "Runtimes MUST generate an error when invalid or unsupported values are encountered.")',
+    how: 'outside: a createRuntime hook with timeout 0 makes create fail',
+    async check(c) {
+      await createFails(c, (cfg) => (cfg.hooks = { createRuntime: [{ path: '/bin/true', timeout: 0 }] }), 'hook timeout 0')
     },
   },
   {
