@@ -211,7 +211,7 @@ export class Ctx {
       child.on('exit', () => resolve())
       child.on('error', () => resolve())
     })
-    if (!(await waitFor(() => fs.existsSync(sock), 3000))) throw new CheckFailure(`the ${kind} listener did not start`)
+    if (!(await waitFor(() => fs.existsSync(sock), 10000))) throw new CheckFailure(`the ${kind} listener did not start`)
     return { sock, out, done }
   }
 

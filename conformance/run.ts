@@ -12,6 +12,8 @@ function usage(): never {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `| head` closing the pipe is not an error
+  process.stdout.on('error', () => process.exit(0))
   let runtime = ''
   let only: string | undefined
   let jobs = 4

@@ -33,7 +33,7 @@ async function createFails(c: Ctx, mutate: Parameters<Ctx['bundle']>[1], what: s
 async function nsHolder(c: Ctx): Promise<number> {
   const h = c.spawnHelper('unshare', ['--net', '--uts', '--ipc', 'sleep', '1000'])
   const pid = h.pid ?? 0
-  const ok = await waitFor(() => nsLink(pid, 'net') !== '' && nsLink(pid, 'net') !== nsLink('self', 'net'), 3000)
+  const ok = await waitFor(() => nsLink(pid, 'net') !== '' && nsLink(pid, 'net') !== nsLink('self', 'net'), 10000)
   if (!ok) throw new CheckFailure('could not start a helper process in new namespaces (unshare)')
   return pid
 }
@@ -681,6 +681,7 @@ export const configLinuxRequirements: Requirement[] = [
     section: 'Mount Label',
     level: 'MUST',
     text: 'mountLabel (string, OPTIONAL) will set the Selinux context for the mounts in the container.',
+    basis: APPLY,
     how: 'not observable here: SELinux is not enabled',
     notObservable: 'SELinux is not enabled on this host',
   },
@@ -733,7 +734,7 @@ export const terminalRequirements: Requirement[] = [
     spec: S,
     section: 'Default Devices',
     level: 'MUST',
-    text: '/dev/console is set up if terminal is enabled in the config by bind mounting the pseudoterminal pty to /dev/console.',
+    text: 'In addition to any devices configured with this setting, the runtime MUST also supply: ... /dev/console is set up if terminal is enabled in the config by bind mounting the pseudoterminal pty to /dev/console.',
     how: 'inside: with terminal true, /dev/console has the major:minor of the process\'s pty (tty)',
     async check(c) {
       const kv = await terminalRun(c)

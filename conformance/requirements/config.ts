@@ -551,6 +551,7 @@ export const configRequirements: Requirement[] = [
     section: 'Linux Process',
     level: 'MUST',
     text: 'apparmorProfile (string, OPTIONAL) specifies the name of the AppArmor profile for the process. / selinuxLabel (string, OPTIONAL) specifies the SELinux label for the process.',
+    basis: APPLY,
     how: 'not observable here: neither AppArmor nor SELinux is enabled on this host',
     notObservable: 'AppArmor is not in this kernel and SELinux is not enabled',
   },

@@ -346,7 +346,7 @@ export const hookRequirements: Requirement[] = [
       expect(r.code !== 0, 'start succeeded although a startContainer hook failed')
       await sleep(200)
       expect(!h.names().includes('process'), 'the user program ran', { log: h.lines() })
-      expect(await waitFor(() => !procAlive(pid), 3000), 'the container process is still alive')
+      expect(await waitFor(() => !procAlive(pid), 10000), 'the container process is still alive')
       const st = await c.state(h.b.id)
       expect(st === undefined || st.status === 'stopped', `container status after the failure: ${st?.status}`)
     },

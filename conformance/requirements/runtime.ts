@@ -17,7 +17,7 @@ async function created(c: Ctx, mutate?: Parameters<Ctx['bundle']>[1]) {
 async function running(c: Ctx) {
   const b = await created(c)
   await c.mustStart(b.id)
-  const st = await c.waitStatus(b.id, 'running', 3000)
+  const st = await c.waitStatus(b.id, 'running', 10000)
   expect(st?.status === 'running', 'container is not running after start', { state: st })
   return { b, pid: st.pid as number }
 }
@@ -223,7 +223,7 @@ export const runtimeRequirements: Requirement[] = [
       await sleep(500)
       expect(!fs.existsSync(path.join(b.rootfs, 'ran')), 'the user program ran before start')
       await c.mustStart(b.id)
-      expect(await waitFor(() => fs.existsSync(path.join(b.rootfs, 'ran')), 3000), 'the user program did not run after start')
+      expect(await waitFor(() => fs.existsSync(path.join(b.rootfs, 'ran')), 10000), 'the user program did not run after start')
     },
   },
   {
@@ -331,7 +331,7 @@ export const runtimeRequirements: Requirement[] = [
       await c.mustCreate(b)
       await c.mustStart(b.id)
       expectEqual((await c.state(b.id))?.status, 'running', 'status after start')
-      expect(await waitFor(() => readFile(b.outFile).includes('hello zero one'), 3000), 'the program did not print', { out: readFile(b.outFile) })
+      expect(await waitFor(() => readFile(b.outFile).includes('hello zero one'), 10000), 'the program did not print', { out: readFile(b.outFile) })
     },
   },
   {
@@ -399,11 +399,11 @@ export const runtimeRequirements: Requirement[] = [
       const b = c.bundle(['sh', '-c', 'trap "echo got-USR1" USR1; trap "echo got-TERM; exit 0" TERM; echo ready; while :; do sleep 0.05; done'])
       await c.mustCreate(b)
       await c.mustStart(b.id)
-      expect(await waitFor(() => readFile(b.outFile).includes('ready'), 3000), 'container did not get ready')
+      expect(await waitFor(() => readFile(b.outFile).includes('ready'), 10000), 'container did not get ready')
       for (const sig of ['USR1', 'TERM']) {
         const r = await c.rt(['kill', b.id, sig])
         expect(r.code === 0, `kill ${sig} failed (exit ${r.code})`, { stderr: r.stderr })
-        expect(await waitFor(() => readFile(b.outFile).includes(`got-${sig}`), 3000), `the process did not get SIG${sig}`, { out: readFile(b.outFile) })
+        expect(await waitFor(() => readFile(b.outFile).includes(`got-${sig}`), 10000), `the process did not get SIG${sig}`, { out: readFile(b.outFile) })
       }
     },
   },
@@ -506,7 +506,7 @@ export const runtimeRequirements: Requirement[] = [
       const ns = await waitFor(() => {
         const l = nsLink(hpid, 'net')
         return l && l !== nsLink('self', 'net') ? l : ''
-      }, 3000)
+      }, 10000)
       if (!ns) throw new CheckFailure('could not start a host process in a new network namespace (unshare)')
       const b = c.bundle(['true'], (cfg) => {
         cfg.mounts.push({ destination: '/mnt/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] })

@@ -68,6 +68,20 @@ t.test('the known-failures list names catalogued requirements', async (t) => {
   for (const id of Object.keys(known)) t.ok(ids.has(id), `${id} is in the catalogue`)
 })
 
+t.test('the catalogue is well formed', async (t) => {
+  const ids = new Set<string>()
+  for (const r of CATALOGUE) {
+    t.notOk(ids.has(r.id), `${r.id} is unique`)
+    ids.add(r.id)
+    t.match(r.id, /^(rt|rtl|cfg|cfgl)\.[a-z]/, `${r.id}: id names its spec file`)
+    t.ok(['runtime.md', 'runtime-linux.md', 'config.md', 'config-linux.md'].includes(r.spec), `${r.id}: spec file`)
+    t.ok(r.section && r.how, `${r.id}: section and how`)
+    // the quoted sentence carries the keyword, or the entry names the MUST that binds it
+    t.ok(/\b(MUST|SHOULD|REQUIRED)\b/i.test(r.text) || r.basis, `${r.id}: a MUST/SHOULD/REQUIRED sentence or a basis`)
+    t.ok(r.check || r.notObservable, `${r.id}: a check or why it is not observable`)
+  }
+})
+
 t.test(`runtime-spec conformance of ${bin}`, async (t) => {
   const results = await runSuite({ runtime: bin, jobs: 6 })
   for (const r of results) {
