@@ -162,7 +162,7 @@ export const configRequirements: Requirement[] = [
     section: 'Linux mount options',
     level: 'MUST',
     text: 'Runtimes MUST/SHOULD/MAY implement the following option strings for Linux: (MUST: shared, rshared, slave, rslave, private, rprivate, unbindable, runbindable)',
-    how: 'inside: bind mounts with shared, slave, private, unbindable show shared:N / master:N / neither / unbindable in mountinfo',
+    how: 'inside: bind mounts with shared, slave, private, unbindable show shared:N / master:N (or nothing: a slave of a private host mount has no master) / neither / unbindable in mountinfo',
     async check(c) {
       const out = await c.inside('cat /proc/self/mountinfo', (cfg, b) => {
         for (const p of ['shared', 'slave', 'private', 'unbindable']) {

@@ -128,6 +128,15 @@ export const runtimeRequirements: Requirement[] = [
     notObservable: 'the meaning of a runtime-defined status value cannot be observed',
   },
   {
+    id: 'rt.state.id-unique-host',
+    spec: S,
+    section: 'State',
+    level: 'MUST',
+    text: 'id (string, REQUIRED) is the container\'s ID. This MUST be unique across all containers on this host.',
+    how: 'not observable as a runtime duty: a runc-style CLI scopes ids to its --root (Create speaks of "the scope of the runtime"); uniqueness within one root is rt.create.duplicate-id',
+    notObservable: 'ids are scoped by --root; within one root see rt.create.duplicate-id',
+  },
+  {
     id: 'rt.state.no-id',
     spec: S,
     section: 'Query State',
