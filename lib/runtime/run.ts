@@ -2,6 +2,9 @@
  * run: create + start in one command. In the foreground ocits becomes the
  * init's parent (a child subreaper), forwards signals to it, waits, deletes
  * the container and returns the container's exit code (128+n for signal n).
+ * With process.terminal in the foreground, the pty is attached to the
+ * caller's stdio (lib/runtime/tty.ts); SIGWINCH resizes it instead of being
+ * forwarded.
  */
 import * as log from '../log';
 import { native } from '../native';
@@ -10,6 +13,7 @@ import { Store } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { del } from './delete';
 import { startLocked } from './start';
+import { attachTerminal, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -17,12 +21,26 @@ export interface RunOptions extends CreateOptions {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
+/** How long the pty's output may take to drain once the container is gone. */
+const DRAIN_MS = 2_000;
+
 export async function run(o: RunOptions): Promise<number> {
   const n = native();
   if (!o.detach) n.setSubreaper(true);
-  const c = create(o);
+  const c = create({ ...o, foreground: !o.detach });
   const store = new Store(o.root);
+  let master = -1;
+  let tty: AttachedTerminal | undefined;
   try {
+    if (c.console !== undefined) {
+      // The init sent the master before it reported ready: it is waiting on our end.
+      try {
+        master = receiveMaster(c.console);
+      } finally {
+        n.close(c.console);
+      }
+      tty = attachTerminal(master);
+    }
     const lock = Lock.acquire(store.dir(o.id));
     try {
       startLocked(store, c.state);
@@ -30,12 +48,15 @@ export async function run(o: RunOptions): Promise<number> {
       lock?.release();
     }
   } catch (e) {
+    tty?.stop();
+    tty?.restore();
+    if (master >= 0) n.close(master);
     del(o.root, o.id, true);
     throw e;
   }
   log.step(`run ${o.id}: started`);
   if (o.detach) return 0;
-  const handlers = FORWARDED.map((sig) => {
+  const handlers = FORWARDED.filter((sig) => !(tty && sig === 'SIGWINCH')).map((sig) => {
     const h = () => {
       try {
         process.kill(c.pid, sig);
@@ -46,10 +67,28 @@ export async function run(o: RunOptions): Promise<number> {
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const r = await n.waitAsync(c.pid);
-  for (const [sig, h] of handlers) process.off(sig, h);
-  log.step(`run ${o.id}: exited`);
-  del(o.root, o.id, true);
-  log.step(`run ${o.id}: deleted`);
+  let r;
+  try {
+    r = await n.waitAsync(c.pid);
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    log.step(`run ${o.id}: exited`);
+    try {
+      del(o.root, o.id, true);
+      log.step(`run ${o.id}: deleted`);
+    } finally {
+      if (tty) {
+        // Everything of the container is gone: what is left in the pty is its last output.
+        const t = tty;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([t.done.catch(() => undefined), new Promise((res) => (timer = setTimeout(res, DRAIN_MS)))]);
+        clearTimeout(timer);
+        t.stop();
+        await t.done.catch(() => undefined);
+        t.restore();
+        n.close(master);
+      }
+    }
+  }
   return r.code ?? 255;
 }

@@ -1,0 +1,94 @@
+/**
+ * Terminals: runc's checkTerminal, and the foreground attach of a container's
+ * pty to the caller's own stdio (run, and exec without -d): raw mode while
+ * stdin is a terminal, the window size copied now and on every SIGWINCH,
+ * output copied until the pty is drained, the terminal mode restored.
+ */
+import { OcitsError } from '../errors';
+import { native } from '../native';
+
+/**
+ * runc 1.1's checkTerminal, with its messages: a detached runtime (create,
+ * run -d, exec -d) needs a console socket for a terminal; a console socket
+ * needs a terminal and a detached runtime.
+ */
+export function checkTerminal(terminal: boolean, consoleSocket: string | undefined, detached: boolean): void {
+  if (detached && terminal && !consoleSocket) {
+    throw new OcitsError('EUSAGE', 'cannot allocate tty if runc will detach without setting console socket');
+  }
+  if ((!detached || !terminal) && consoleSocket) {
+    throw new OcitsError('EUSAGE', 'cannot use console socket if runc will not detach or allocate tty');
+  }
+}
+
+export interface AttachedTerminal {
+  /** settles once the pty is drained (every slave fd closed) or stop() was called */
+  done: Promise<void>;
+  /** copy the caller's window size to the pty (done at attach and on SIGWINCH) */
+  resize(): void;
+  /** stop copying now (what is still unread in the pty is lost) */
+  stop(): void;
+  /** restore the caller's terminal mode and remove the SIGWINCH handler; idempotent */
+  restore(): void;
+}
+
+export interface AttachOptions {
+  /** input copied to the pty (default 0; -1: none); put in raw mode when it is a terminal */
+  stdin?: number;
+  /** where the pty's output goes (default 1) */
+  stdout?: number;
+}
+
+/**
+ * Attach the caller's stdio to a container's pty master (received over the
+ * console socket). The master stays the caller's: close it after `done`.
+ */
+export function attachTerminal(master: number, o: AttachOptions = {}): AttachedTerminal {
+  const n = native();
+  const stdin = o.stdin ?? 0;
+  const stdout = o.stdout ?? 1;
+  // The caller's terminal: the first of stdin, stdout, stderr that is one (as containerd/console's Current()).
+  const host = [stdin, stdout, 2].find((fd) => fd >= 0 && n.getWinsize(fd) !== null);
+  const resize = () => {
+    if (host === undefined) return;
+    const ws = n.getWinsize(host);
+    if (!ws) return;
+    try {
+      n.setWinsize(master, ws.rows, ws.cols);
+    } catch {
+      /* the pty is gone */
+    }
+  };
+  resize();
+  const saved = stdin >= 0 ? n.ttyMakeRaw(stdin) : null;
+  const onWinch = () => resize();
+  process.on('SIGWINCH', onWinch);
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.off('SIGWINCH', onWinch);
+    if (saved) {
+      try {
+        n.ttyRestore(stdin, saved);
+      } catch {
+        /* the terminal is gone */
+      }
+    }
+  };
+  let pump: { done: Promise<void>; stop(): void };
+  try {
+    pump = n.ttyPump(master, stdin, stdout);
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  return { done: pump.done, resize, stop: () => pump.stop(), restore };
+}
+
+/** Receive the pty master the init sent on our end of the console socket. */
+export function receiveMaster(sock: number, timeoutMs = 10_000): number {
+  const m = native().recvFd(sock, timeoutMs);
+  if (!m) throw new OcitsError('EINIT', 'the container init did not send the pty master');
+  return m.fd;
+}
