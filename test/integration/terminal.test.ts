@@ -18,6 +18,7 @@ import {
   isRunc,
   makeBundle,
   makeTempDir,
+  mountsUnder,
   newId,
   referenceRunc,
   runtime,
@@ -194,6 +195,41 @@ t.test('output flows out and input in, with echo (input written before start wai
   const clean = output.replace(/\r/g, '')
   t.match(clean, /^one\ntwo\nstart\n/, 'input echoed by the pty, then the output')
   t.match(clean, /A=one\nB=two/, 'input lines read in order')
+})
+
+t.test('run -d --console-socket: the master is sent before run returns, the container runs on', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, terminal(['sh', '-c', 'tty; read -r l; echo "got:$l"']))
+  const recv = new Receiver(t, 'detached\n')
+  await recv.listening()
+  const res = await r.rt(['run', '-d', '--bundle', b.dir, '--console-socket', recv.socket, b.id])
+  t.equal(res.code, 0, 'run -d exits 0 before the caller accepts', diag(res))
+  const got = await recv.accept()
+  t.equal(got.fds, 1, 'one fd')
+  const out = (await recv.output()).replace(/\r/g, '')
+  t.match(out, /^\/dev\/pts\/\d+\n/, 'the container\'s output')
+  t.match(out, /got:detached/, 'input reached it')
+  await waitForStatus(r, b.id, 'stopped')
+  t.equal((await r.rt(['delete', b.id])).code, 0, 'delete')
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+t.test('a /dev/console symlink in a rootfs without a /dev mount is resolved inside the rootfs', async (t) => {
+  const r = runtime(t)
+  const outside = path.join(makeTempDir(t, 'outside'), 'console-target')
+  fs.writeFileSync(outside, 'host file\n')
+  const b = makeBundle(t, terminal(['sh', '-c', 'stat -L -c "%t:%T" /dev/console; stat -c "%t:%T" $(tty)'], (c, bb) => {
+    c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev')
+    fs.mkdirSync(path.join(bb.rootfs, 'dev'), { recursive: true })
+    fs.rmSync(path.join(bb.rootfs, 'dev', 'console'), { force: true })
+    fs.symlinkSync(`/../../../../../../..${outside}`, path.join(bb.rootfs, 'dev', 'console'))
+  }))
+  const { output } = await viaSocket(t, r, b)
+  const [con, pts] = output.replace(/\r/g, '').split('\n')
+  t.equal(con, pts, '/dev/console (through the symlink) is the pty', { output })
+  t.equal(fs.readFileSync(outside, 'utf8'), 'host file\n', 'the host file is untouched')
+  t.same(mountsUnder(path.dirname(outside)), [], 'nothing mounted on the host file')
+  t.ok(fs.existsSync(path.join(b.rootfs, outside)), 'the symlink\'s target was created inside the rootfs')
 })
 
 t.test('a user other than root owns its terminal (as runc)', async (t) => {
