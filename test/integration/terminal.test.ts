@@ -385,3 +385,34 @@ t.test('run in the foreground on a pty: as runc', { skip: NO_REF }, async (t) =>
   t.match(res.output, /got:typed/, 'runc: input')
   t.ok(res.restored, 'runc: restored')
 })
+
+const PODMAN = ['/usr/bin/podman'].find((p) => fs.existsSync(p))
+
+t.test('podman run -it (conmon\'s console socket) drives the terminal, as with runc', { skip: !PODMAN && 'podman is not installed' }, async (t) => {
+  const bins = [runtimeBin(), ...(NO_REF ? [] : [REF!])]
+  for (const bin of bins) {
+    await t.test(path.basename(bin), async (t) => {
+      const b = makeBundle(t)
+      const dir = makeTempDir(t, 'podman')
+      fs.writeFileSync(path.join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = []\n')
+      const py = [
+        path.join(FIXTURES, 'ptyrun.py'), '28', '96', '3000', 'hello\r', '--',
+        PODMAN!, '--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--runtime', bin,
+        '--cgroup-manager=cgroupfs', '--events-backend=file', 'run', '--rm', '-it', '--network=none', '--rootfs', b.rootfs,
+        '/bin/sh', '-c', 'tty; stty size; read -r l; echo "got:$l"; exit 4',
+      ]
+      const out = await new Promise<string>((res) => {
+        const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONTAINERS_CONF: path.join(dir, 'containers.conf') } })
+        let s = ''
+        c.stdout.on('data', (d) => (s += d))
+        c.on('exit', () => res(s))
+      })
+      const j = JSON.parse(out)
+      const output = Buffer.from(j.output, 'base64').toString('latin1').replace(/\r/g, '')
+      t.equal(j.code, 4, 'the container\'s exit code', { output })
+      t.match(output, /^\/dev\/pts\/\d+\n28 96\n/, 'a pty, with the size of podman\'s terminal', { output })
+      t.match(output, /got:hello/, 'input')
+      t.ok(j.restored, 'podman\'s terminal restored')
+    })
+  }
+})
