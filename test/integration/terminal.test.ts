@@ -114,10 +114,10 @@ const terminal =
  * create with a console socket, accept only after create exited, start, and
  * collect the output; the container is deleted and nothing is left.
  */
-async function viaSocket(t: Test, r: Runtime, b: Bundle, input = '', id = b.id) {
+async function viaSocket(t: Test, r: Runtime, b: Bundle, input = '', id = b.id, extra: string[] = []) {
   const recv = new Receiver(t, input)
   await recv.listening()
-  const created = await r.rt(['create', '--bundle', b.dir, '--console-socket', recv.socket, id])
+  const created = await r.rt(['create', ...extra, '--bundle', b.dir, '--console-socket', recv.socket, id])
   t.equal(created.code, 0, `${path.basename(r.bin)}: create with a console socket exits 0 before the caller accepts`, diag(created))
   const got = await recv.accept()
   const started = await r.rt(['start', id])
@@ -232,6 +232,15 @@ t.test('a /dev/console symlink in a rootfs without a /dev mount is resolved insi
   t.ok(fs.existsSync(path.join(b.rootfs, outside)), 'the symlink\'s target was created inside the rootfs')
 })
 
+t.test('--no-pivot: the same terminal after MS_MOVE and chroot', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, terminal(['sh', '-c', 'tty; stat -c "%t:%T" /dev/console; stat -c "%t:%T" $(tty)']))
+  const { output } = await viaSocket(t, r, b, '', b.id, ['--no-pivot'])
+  const lines = output.replace(/\r/g, '').split('\n')
+  t.match(lines[0], /^\/dev\/pts\/\d+$/, 'a pty')
+  t.equal(lines[1], lines[2], '/dev/console is the pty')
+})
+
 t.test('a user other than root owns its terminal (as runc)', async (t) => {
   const r = runtime(t)
   const b = makeBundle(t, terminal(['sh', '-c', 'id -u; stat -c "%u" $(tty); echo x > $(tty) && echo reopen-ok'], (c) => {
@@ -321,13 +330,14 @@ interface PtyRun {
 }
 
 /** `run` in the foreground with a real terminal (test/fixtures/ptyrun.py). */
-async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols?: number; input?: string; delayMs?: number; resize?: string } = {}): Promise<PtyRun> {
+async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols?: number; input?: string; delayMs?: number; resize?: string; signal?: number } = {}): Promise<PtyRun> {
   const id = newId(t)
   const args = ['--root', r.root, 'run', '--bundle', b.dir, id]
   const py = [path.join(FIXTURES, 'ptyrun.py'), String(o.rows ?? 24), String(o.cols ?? 80), String(o.delayMs ?? 800), o.input ?? '', '--', r.bin, ...args]
   const out = await new Promise<string>((res, rej) => {
     const env: NodeJS.ProcessEnv = { ...process.env }
     if (o.resize) env.RESIZE = o.resize
+    if (o.signal) env.SIGNAL = String(o.signal)
     const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env })
     let s = ''
     c.stdout.on('data', (d) => (s += d))
@@ -356,6 +366,15 @@ t.test('run in the foreground: SIGWINCH resizes the container\'s pty', async (t)
   const res = await runOnPty(t, r, b, { rows: 24, cols: 80, resize: '40,120' })
   t.equal(res.code, 0, 'exit 0', { res })
   t.match(res.output, /40 120\n?$/, 'the new size reached the container', { res })
+})
+
+t.test('run in the foreground: signals other than SIGWINCH are forwarded to the container', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, terminal(['sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1']))
+  const res = await runOnPty(t, r, b, { signal: 15 })
+  t.equal(res.code, 9, 'the container handled SIGTERM and its exit code came back', { res })
+  t.match(res.output, /got-term/, 'the trap ran')
+  t.ok(res.restored, 'the terminal mode is restored')
 })
 
 t.test('run in the foreground: output of a container that writes a lot is drained in full', async (t) => {
