@@ -140,9 +140,7 @@ Napi::Value TtyMakeRaw(const Napi::CallbackInfo& info) {
   struct termios old;
   if (tcgetattr(fd, &old) < 0) return env.Null();
   struct termios raw = old;
-  cfmakeraw(&raw);
-  // As containerd/console's SetRaw: output processing stays on.
-  raw.c_oflag = old.c_oflag;
+  cfmakeraw(&raw);  // as runc (containerd/console's SetRaw): output processing off too; the container's pty does it
   if (tcsetattr(fd, TCSANOW, &raw) < 0) throw Fail(env, errno, "set the terminal to raw mode");
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(&old), sizeof old);
 }

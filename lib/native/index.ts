@@ -77,7 +77,7 @@ interface Addon {
   getWinsize(fd: number): { rows: number; cols: number } | null;
   /** ioctl TIOCSWINSZ (on a pty master: the container gets SIGWINCH) */
   setWinsize(fd: number, rows: number, cols: number): void;
-  /** put a terminal in raw mode (output processing kept); returns the saved mode for ttyRestore, null when fd is not a terminal */
+  /** put a terminal in raw mode (cfmakeraw); returns the saved mode for ttyRestore, null when fd is not a terminal */
   ttyMakeRaw(fd: number): Buffer | null;
   /** restore the mode ttyMakeRaw saved */
   ttyRestore(fd: number, saved: Buffer): void;

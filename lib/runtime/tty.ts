@@ -33,7 +33,7 @@ export interface AttachedTerminal {
 }
 
 export interface AttachOptions {
-  /** input copied to the pty (default 0; -1: none); put in raw mode when it is a terminal */
+  /** input copied to the pty (default 0; -1: none) */
   stdin?: number;
   /** where the pty's output goes (default 1) */
   stdout?: number;
@@ -41,14 +41,27 @@ export interface AttachOptions {
 
 /**
  * Attach the caller's stdio to a container's pty master (received over the
- * console socket). The master stays the caller's: close it after `done`.
+ * console socket): the caller's terminal in raw mode (cfmakeraw, as runc), its
+ * size copied now and on SIGWINCH. The master stays the caller's: close it
+ * after `done`, then call restore().
  */
 export function attachTerminal(master: number, o: AttachOptions = {}): AttachedTerminal {
   const n = native();
   const stdin = o.stdin ?? 0;
   const stdout = o.stdout ?? 1;
-  // The caller's terminal: the first of stdin, stdout, stderr that is one (as containerd/console's Current()).
-  const host = [stdin, stdout, 2].find((fd) => fd >= 0 && n.getWinsize(fd) !== null);
+  // The caller's terminal, as runc finds it: the first of stderr, stdout and
+  // stdin that is one, else the controlling terminal (/dev/tty). None at all
+  // (runc refuses that): the pty is still copied, nothing is resized or raw.
+  let host = [2, stdout, stdin].find((fd) => fd >= 0 && n.getWinsize(fd) !== null);
+  let opened: number | undefined;
+  if (host === undefined) {
+    try {
+      opened = require('node:fs').openSync('/dev/tty', 'r+') as number;
+      host = opened;
+    } catch {
+      /* no controlling terminal */
+    }
+  }
   const resize = () => {
     if (host === undefined) return;
     const ws = n.getWinsize(host);
@@ -60,7 +73,7 @@ export function attachTerminal(master: number, o: AttachOptions = {}): AttachedT
     }
   };
   resize();
-  const saved = stdin >= 0 ? n.ttyMakeRaw(stdin) : null;
+  const saved = host !== undefined ? n.ttyMakeRaw(host) : null;
   const onWinch = () => resize();
   process.on('SIGWINCH', onWinch);
   let restored = false;
@@ -68,13 +81,14 @@ export function attachTerminal(master: number, o: AttachOptions = {}): AttachedT
     if (restored) return;
     restored = true;
     process.off('SIGWINCH', onWinch);
-    if (saved) {
+    if (saved && host !== undefined) {
       try {
-        n.ttyRestore(stdin, saved);
+        n.ttyRestore(host, saved);
       } catch {
         /* the terminal is gone */
       }
     }
+    if (opened !== undefined) n.close(opened);
   };
   let pump: { done: Promise<void>; stop(): void };
   try {
