@@ -23,7 +23,7 @@ import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { writeIdMaps } from './idmap';
 import { checkNamespacePaths } from './namespaces';
 import { sendToAgent } from './seccomp';
-import { checkTerminal } from './tty';
+import { checkTerminal, consoleSocketFor } from './tty';
 import { rfc3339Nano } from './status';
 
 export interface CreateOptions {
@@ -213,8 +213,11 @@ export function create(o: CreateOptions): Created {
     if (spec.linux?.resources) cg.set(spec.linux.resources, (m) => log.warn(m));
 
     log.step(`create ${o.id}: cgroup created`);
-    if (terminal && o.consoleSocket) consoleFd = n.connectUnix(o.consoleSocket);
-    else if (terminal) [consoleOurs, consoleFd] = n.streamPair();
+    if (terminal) {
+      const c = consoleSocketFor(o.consoleSocket);
+      consoleFd = c.initEnd;
+      consoleOurs = c.ours ?? -1;
+    }
     const spawned = n.spawnInit(initPath(), o.preserveFds ?? 0);
     sock = spawned.sock;
     stage1 = spawned.pid;

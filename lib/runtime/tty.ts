@@ -21,6 +21,20 @@ export function checkTerminal(terminal: boolean, consoleSocket: string | undefin
   }
 }
 
+/**
+ * The console socket end the init gets with MSG_PLAN (native().send's 4th
+ * argument): the caller's --console-socket connected here, on the host side
+ * (detached: create, run -d, exec -d), or one end of a pair of our own
+ * (foreground: `ours` then receives the master, see receiveMaster). Close
+ * initEnd once sent; `ours` is the caller's to close.
+ */
+export function consoleSocketFor(consoleSocket: string | undefined): { initEnd: number; ours?: number } {
+  const n = native();
+  if (consoleSocket) return { initEnd: n.connectUnix(consoleSocket) };
+  const [ours, initEnd] = n.streamPair();
+  return { initEnd, ours };
+}
+
 export interface AttachedTerminal {
   /** settles once the pty is drained (every slave fd closed) or stop() was called */
   done: Promise<void>;
