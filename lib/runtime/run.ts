@@ -21,9 +21,6 @@ export interface RunOptions extends CreateOptions {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
-/** How long the pty's output may take to drain once the container is gone. */
-const DRAIN_MS = 2_000;
-
 export async function run(o: RunOptions): Promise<number> {
   const n = native();
   if (!o.detach) n.setSubreaper(true);
@@ -48,9 +45,8 @@ export async function run(o: RunOptions): Promise<number> {
       lock?.release();
     }
   } catch (e) {
-    tty?.stop();
-    tty?.restore();
-    if (master >= 0) n.close(master);
+    if (tty) await tty.finish(0);
+    else if (master >= 0) n.close(master);
     del(o.root, o.id, true);
     throw e;
   }
@@ -77,17 +73,8 @@ export async function run(o: RunOptions): Promise<number> {
       del(o.root, o.id, true);
       log.step(`run ${o.id}: deleted`);
     } finally {
-      if (tty) {
-        // Everything of the container is gone: what is left in the pty is its last output.
-        const t = tty;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([t.done.catch(() => undefined), new Promise((res) => (timer = setTimeout(res, DRAIN_MS)))]);
-        clearTimeout(timer);
-        t.stop();
-        await t.done.catch(() => undefined);
-        t.restore();
-        n.close(master);
-      }
+      // Everything of the container is gone: what is left in the pty is its last output.
+      await tty?.finish();
     }
   }
   return r.code ?? 255;

@@ -44,7 +44,15 @@ export interface AttachedTerminal {
   stop(): void;
   /** restore the caller's terminal mode and remove the SIGWINCH handler; idempotent */
   restore(): void;
+  /**
+   * Once the process is gone: wait up to drainMs for the pty to drain (its
+   * last output), stop, restore the terminal and close the master. Idempotent.
+   */
+  finish(drainMs?: number): Promise<void>;
 }
+
+/** How long the pty's output may take to drain once the process is gone. */
+const DRAIN_MS = 2_000;
 
 export interface AttachOptions {
   /** input copied to the pty (default 0; -1: none) */
@@ -56,8 +64,8 @@ export interface AttachOptions {
 /**
  * Attach the caller's stdio to a container's pty master (received over the
  * console socket): the caller's terminal in raw mode (cfmakeraw, as runc), its
- * size copied now and on SIGWINCH. The master stays the caller's: close it
- * after `done`, then call restore().
+ * size copied now and on SIGWINCH. finish() (after the process exited)
+ * drains, restores and closes the master.
  */
 export function attachTerminal(master: number, o: AttachOptions = {}): AttachedTerminal {
   const n = native();
@@ -111,7 +119,18 @@ export function attachTerminal(master: number, o: AttachOptions = {}): AttachedT
     restore();
     throw e;
   }
-  return { done: pump.done, resize, stop: () => pump.stop(), restore };
+  let finishing: Promise<void> | undefined;
+  const finish = (drainMs = DRAIN_MS) =>
+    (finishing ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pump.done.catch(() => undefined), new Promise((res) => (timer = setTimeout(res, drainMs)))]);
+      clearTimeout(timer);
+      pump.stop();
+      await pump.done.catch(() => undefined);
+      restore();
+      n.close(master);
+    })());
+  return { done: pump.done, resize, stop: () => pump.stop(), restore, finish };
 }
 
 /** Receive the pty master the init sent on our end of the console socket. */
