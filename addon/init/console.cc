@@ -103,8 +103,10 @@ void setup_console(const Plan& p, int console_sock, bool mount) {
   if (mount) mount_console(slave);
   send_master(console_sock, master);
   close(console_sock);
-  // As runc's fixStdioPermissions: the process's user owns its terminal.
-  if ((p.uid || p.gid) && fchown(slave, p.uid, p.gid) < 0 && errno != EINVAL && errno != EPERM)
+  // As runc's fixStdioPermissions: the process's user owns its terminal
+  // (the uid only: the devpts mount chooses the group); an owner that cannot
+  // be changed (unmapped ids, read-only /dev) is left as it is.
+  if (p.uid && fchown(slave, p.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
     fail_errno("console: chown the pty slave");
   for (int fd = 0; fd < 3; fd++)
     if (dup2(slave, fd) < 0) fail_errno("console: make the pty slave fd %d", fd);

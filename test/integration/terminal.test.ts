@@ -242,15 +242,19 @@ t.test('--no-pivot: the same terminal after MS_MOVE and chroot', async (t) => {
 })
 
 t.test('a user other than root owns its terminal (as runc)', async (t) => {
-  const r = runtime(t)
-  const b = makeBundle(t, terminal(['sh', '-c', 'id -u; stat -c "%u" $(tty); echo x > $(tty) && echo reopen-ok'], (c) => {
-    c.process.user = { uid: 1000, gid: 1000 }
-  }))
-  const { output } = await viaSocket(t, r, b)
-  const lines = output.replace(/\r/g, '').split('\n')
-  t.equal(lines[0], '1000', 'runs as 1000')
-  t.equal(lines[1], '1000', 'the pty slave belongs to uid 1000')
-  t.ok(lines.includes('reopen-ok'), 'the user can reopen its terminal')
+  for (const bin of [runtimeBin(), ...(NO_REF ? [] : [REF!])]) {
+    await t.test(path.basename(bin), async (t) => {
+      const r = runtime(t, { bin })
+      const b = makeBundle(t, terminal(['sh', '-c', 'id -u; stat -c "%u %g" $(tty); echo x > $(tty) && echo reopen-ok'], (c) => {
+        c.process.user = { uid: 1000, gid: 1000 }
+      }))
+      const { output } = await viaSocket(t, r, b)
+      const lines = output.replace(/\r/g, '').split('\n')
+      t.equal(lines[0], '1000', 'runs as 1000')
+      t.equal(lines[1], '1000 5', 'the pty slave belongs to uid 1000; its group is the devpts mount\'s (gid=5)')
+      t.ok(lines.includes('reopen-ok'), 'the user can reopen its terminal')
+    })
+  }
 })
 
 t.test('a terminal in a new user namespace uses the container\'s own devpts', async (t) => {
