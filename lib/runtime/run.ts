@@ -28,6 +28,12 @@ export async function run(o: RunOptions): Promise<number> {
   const store = new Store(o.root);
   let master = -1;
   let tty: AttachedTerminal | undefined;
+  const handlers: (readonly [NodeJS.Signals, () => void])[] = [];
+  const pending: NodeJS.Signals[] = [];
+  let started = false;
+  const unforward = () => {
+    for (const [sig, h] of handlers.splice(0)) process.off(sig, h);
+  };
   try {
     if (c.console !== undefined) {
       // The init sent the master before it reported ready: it is waiting on our end.
@@ -38,13 +44,42 @@ export async function run(o: RunOptions): Promise<number> {
       }
       tty = attachTerminal(master);
     }
+    // As runc: signals are caught from before the process starts (one that
+    // comes as it starts must not kill the runtime instead) and delivered
+    // once it runs.
+    if (!o.detach) {
+      for (const sig of FORWARDED.filter((s) => !(tty && s === 'SIGWINCH'))) {
+        const h = () => {
+          if (!started) {
+            pending.push(sig);
+            return;
+          }
+          try {
+            process.kill(c.pid, sig);
+          } catch {
+            /* exited */
+          }
+        };
+        process.on(sig, h);
+        handlers.push([sig, h] as const);
+      }
+    }
     const lock = Lock.acquire(store.dir(o.id));
     try {
       startLocked(store, c.state);
     } finally {
       lock?.release();
     }
+    started = true;
+    for (const sig of pending.splice(0)) {
+      try {
+        process.kill(c.pid, sig);
+      } catch {
+        /* exited */
+      }
+    }
   } catch (e) {
+    unforward();
     if (tty) await tty.finish(0);
     else if (master >= 0) n.close(master);
     del(o.root, o.id, true);
@@ -52,22 +87,11 @@ export async function run(o: RunOptions): Promise<number> {
   }
   log.step(`run ${o.id}: started`);
   if (o.detach) return 0;
-  const handlers = FORWARDED.filter((sig) => !(tty && sig === 'SIGWINCH')).map((sig) => {
-    const h = () => {
-      try {
-        process.kill(c.pid, sig);
-      } catch {
-        /* exited */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
   let r;
   try {
     r = await n.waitAsync(c.pid);
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unforward();
     log.step(`run ${o.id}: exited`);
     try {
       del(o.root, o.id, true);

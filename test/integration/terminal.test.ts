@@ -334,7 +334,7 @@ interface PtyRun {
 }
 
 /** `run` in the foreground with a real terminal (test/fixtures/ptyrun.py). */
-async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols?: number; input?: string; delayMs?: number; resize?: string; signal?: number } = {}): Promise<PtyRun> {
+async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols?: number; input?: string; delayMs?: number; resize?: string; signal?: number; waitFor?: string } = {}): Promise<PtyRun> {
   const id = newId(t)
   const args = ['--root', r.root, 'run', '--bundle', b.dir, id]
   const py = [path.join(FIXTURES, 'ptyrun.py'), String(o.rows ?? 24), String(o.cols ?? 80), String(o.delayMs ?? 800), o.input ?? '', '--', r.bin, ...args]
@@ -342,6 +342,7 @@ async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols
     const env: NodeJS.ProcessEnv = { ...process.env }
     if (o.resize) env.RESIZE = o.resize
     if (o.signal) env.SIGNAL = String(o.signal)
+    if (o.waitFor) env.WAIT_FOR = o.waitFor
     const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env })
     let s = ''
     c.stdout.on('data', (d) => (s += d))
@@ -355,11 +356,12 @@ async function runOnPty(t: Test, r: Runtime, b: Bundle, o: { rows?: number; cols
 
 t.test('run in the foreground: the caller\'s terminal, raw while it runs, restored after, exit code', async (t) => {
   const r = runtime(t)
-  const b = makeBundle(t, terminal(['sh', '-c', 'tty; stty size; read -r l; echo "got:$l"; exit 5']))
-  const res = await runOnPty(t, r, b, { rows: 27, cols: 91, input: 'typed\r' })
+  const b = makeBundle(t, terminal(['sh', '-c', 'tty; stty size; echo ready; read -r l; echo "got:$l"; exit 5']))
+  // typed once the container runs (before that the caller's terminal may still be cooked and echo it)
+  const res = await runOnPty(t, r, b, { rows: 27, cols: 91, input: 'typed\r', delayMs: 0, waitFor: 'ready' })
   t.equal(res.code, 5, 'the container\'s exit code', { res })
   t.match(res.output, /^\/dev\/pts\/\d+\n27 91\n/, 'a pty of the container, with the caller\'s window size', { res })
-  t.match(res.output, /got:typed/, 'input from the caller\'s terminal')
+  t.match(res.output, /ready\ntyped\ngot:typed\n/, 'input from the caller\'s terminal, echoed once (by the container\'s pty)', { res })
   t.ok(res.rawDuring, 'the caller\'s terminal is in raw mode while the container runs')
   t.ok(res.restored, 'the caller\'s terminal mode is restored')
 })
@@ -400,8 +402,9 @@ t.test('run in the foreground without a terminal on the caller\'s side (stdin no
 
 t.test('run in the foreground on a pty: as runc', { skip: NO_REF }, async (t) => {
   const r = runtime(t, { bin: REF })
-  const b = makeBundle(t, terminal(['sh', '-c', 'tty; stty size; read -r l; echo "got:$l"; exit 5']))
-  const res = await runOnPty(t, r, b, { rows: 27, cols: 91, input: 'typed\r' })
+  const b = makeBundle(t, terminal(['sh', '-c', 'tty; stty size; echo ready; read -r l; echo "got:$l"; exit 5']))
+  // typed once the container runs (before that the caller's terminal may still be cooked and echo it)
+  const res = await runOnPty(t, r, b, { rows: 27, cols: 91, input: 'typed\r', delayMs: 0, waitFor: 'ready' })
   t.equal(res.code, 5, 'runc: exit code', { res })
   // runc 1.1.5 copies the window size only after it started the process: under load `stty size` may run first.
   t.match(res.output, /^\/dev\/pts\/\d+\n/, 'runc: a pty', { res })
@@ -419,13 +422,14 @@ t.test('podman run -it (conmon\'s console socket) drives the terminal, as with r
       const dir = makeTempDir(t, 'podman')
       fs.writeFileSync(path.join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = []\n')
       const py = [
-        path.join(FIXTURES, 'ptyrun.py'), '28', '96', '3000', 'hello\r', '--',
+        path.join(FIXTURES, 'ptyrun.py'), '28', '96', '0', 'hello\r', '--',
         PODMAN!, '--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--runtime', bin,
         '--cgroup-manager=cgroupfs', '--events-backend=file', 'run', '--rm', '-it', '--network=none', '--rootfs', b.rootfs,
-        '/bin/sh', '-c', 'tty; stty size; read -r l; echo "got:$l"; exit 4',
+        // conmon copies its window size to the pty just after the start: give it a moment
+        '/bin/sh', '-c', 'tty; sleep 1; stty size; echo ready; read -r l; echo "got:$l"; exit 4',
       ]
       const out = await new Promise<string>((res) => {
-        const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONTAINERS_CONF: path.join(dir, 'containers.conf') } })
+        const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONTAINERS_CONF: path.join(dir, 'containers.conf'), WAIT_FOR: 'ready' } })
         let s = ''
         c.stdout.on('data', (d) => (s += d))
         c.on('exit', () => res(s))
