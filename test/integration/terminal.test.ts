@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { Test } from 'tap'
 import {
   assertNoTrace,
+  cgroupPids,
   diag,
   firstLine,
   isOcits,
@@ -442,4 +443,82 @@ t.test('podman run -it (conmon\'s console socket) drives the terminal, as with r
       t.ok(j.restored, 'podman\'s terminal restored')
     })
   }
+})
+
+/** A running container (sleeping init) for the exec tests. */
+async function runningContainer(t: Test, r: Runtime): Promise<Bundle> {
+  const b = makeBundle(t)
+  const res = await r.rt(['run', '-d', '--bundle', b.dir, b.id])
+  t.equal(res.code, 0, 'run -d', diag(res))
+  return b
+}
+
+t.test('exec with a terminal through a console socket (--process, --detach, --pid-file: as containerd\'s shim)', async (t) => {
+  const r = runtime(t)
+  const b = await runningContainer(t, r)
+  const recv = new Receiver(t, 'typed line\n')
+  await recv.listening()
+  const dir = makeTempDir(t, 'exec')
+  const proc = path.join(dir, 'process.json')
+  fs.writeFileSync(proc, JSON.stringify({
+    terminal: true,
+    consoleSize: { height: 33, width: 101 },
+    user: { uid: 0, gid: 0 },
+    args: ['sh', '-c', INSIDE],
+    env: ['PATH=/bin:/usr/bin'],
+    cwd: '/',
+  }))
+  const pidFile = path.join(dir, 'pid')
+  const res = await r.rt(['exec', '--process', proc, '--console-socket', recv.socket, '--detach', '--pid-file', pidFile, b.id])
+  t.equal(res.code, 0, 'exec returns before the caller accepts', diag(res))
+  t.match(fs.readFileSync(pidFile, 'utf8'), /^\d+$/, 'the pid file')
+  const got = await recv.accept()
+  t.equal(got.payload, '/dev/ptmx', 'one message: /dev/ptmx')
+  t.equal(got.fds, 1, 'exactly one fd')
+  t.ok(got.isTty, 'the fd is a terminal (the master)')
+  const out = (await recv.output()).replace(/\r/g, '')
+  const s = sections(out)
+  t.match(s.tty, /^\/dev\/pts\/\d+$/, 'the exec\'d process has a pty', { out })
+  t.equal(s.t0, 'yes', 'stdin, stdout and stderr are terminals')
+  t.match(s.stat, /^tty_nr=[1-9]\d* sid_is_pid=yes$/, 'its controlling terminal, in a session of its own')
+  t.equal(s.size, '33 101', 'consoleSize applied')
+  t.equal(s.consolemount, '0', 'no /dev/console bind for an exec (as runc)')
+  t.match(s.input, /got:typed line/, 'input flows')
+})
+
+t.test('exec -t in the foreground on the caller\'s terminal', async (t) => {
+  const r = runtime(t)
+  const b = await runningContainer(t, r)
+  const py = [path.join(FIXTURES, 'ptyrun.py'), '29', '97', '0', 'typed\r', '--', r.bin, '--root', r.root, 'exec', '-t', b.id, 'sh', '-c', 'tty; stty size; echo ready; read -r l; echo "got:$l"; exit 4']
+  const out = await new Promise<string>((res, rej) => {
+    const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WAIT_FOR: 'ready' } })
+    let s = ''
+    c.stdout.on('data', (d) => (s += d))
+    c.on('exit', () => res(s))
+    c.on('error', rej)
+  })
+  const j = JSON.parse(out)
+  const output = Buffer.from(j.output, 'base64').toString('latin1').replace(/\r/g, '')
+  t.equal(j.code, 4, 'the process\'s exit code', { output })
+  t.match(output, /^\/dev\/pts\/\d+\n29 97\n/, 'a pty in the container with the caller\'s window size', { output })
+  t.match(output, /got:typed\n/, 'input from the caller\'s terminal')
+  t.ok(j.rawDuring, 'raw while it ran')
+  t.ok(j.restored, 'the caller\'s terminal mode restored')
+})
+
+t.test('exec: runc\'s terminal rules (exit 255, nothing started)', async (t) => {
+  const r = runtime(t)
+  const b = await runningContainer(t, r)
+  const recv = new Receiver(t)
+  await recv.listening()
+  const noTty = await r.rt(['exec', '--console-socket', recv.socket, '-d', b.id, 'true'])
+  t.equal(noTty.code, 255, 'a console socket without --tty', diag(noTty))
+  t.match(noTty.stderr, /cannot use console socket if runc will not detach or allocate tty/)
+  const fg = await r.rt(['exec', '-t', '--console-socket', recv.socket, b.id, 'true'])
+  t.equal(fg.code, 255, 'a console socket in the foreground', diag(fg))
+  t.match(fg.stderr, /cannot use console socket if runc will not detach or allocate tty/)
+  const noSock = await r.rt(['exec', '-t', '-d', b.id, 'true'])
+  t.equal(noSock.code, 255, 'a detached terminal without a socket', diag(noSock))
+  t.match(noSock.stderr, /cannot allocate tty if runc will detach without setting console socket/)
+  t.same(cgroupPids(b.cgroupsPath).length, 1, 'only the init in the cgroup')
 })
