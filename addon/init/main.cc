@@ -203,6 +203,12 @@ int main(int argc, char** argv) {
   // root of a user namespace may not reach), and the oom score (a process in
   // a user namespace cannot write its own oom_score_adj once it changed ids).
   bool exec_mode = p.flags & PF_EXEC;
+  // Not dumpable while we hold host resources (the socket to the runtime,
+  // the exec fifo, the root of an exec): a process of the container we join
+  // or create (its root, or an exec'd process in the same user namespace)
+  // must not ptrace us or open our /proc/PID/fd (the CVE-2016-9962 class).
+  // execve makes the container's process dumpable again, as usual.
+  if ((p.clone_flags || !p.joins.empty()) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail_errno("set the init non-dumpable");
   if ((p.flags & PF_TERMINAL) && console_sock < 0) fail(EINVAL, "init: a terminal without a console socket");
   int fifo = -1, rootfd = -1;
   if (exec_mode) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "init.h"
@@ -72,12 +73,16 @@ static bool joins_user_namespace(const Plan& p) {
 void create_user_namespace(int sock, const Plan& p) {
   if (!(p.clone_flags & CLONE_NEWUSER)) return;
   if (unshare(CLONE_NEWUSER) < 0) fail_errno("create user namespace (linux.namespaces)");
-  // Only a process of the parent user namespace may write our maps: the runtime does.
+  // Only a process of the parent user namespace may write our maps: the
+  // runtime does. Dumpable meanwhile (as runc), so that our /proc/PID files
+  // belong to us and a runtime without root may write them.
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) fail_errno("set the init dumpable for its id maps");
   if (!send_msg(sock, MSG_MAPS, 0, nullptr, 0)) _exit(1);
   uint32_t type;
   std::vector<uint8_t> payload;
   if (!recv_msg(sock, &type, &payload)) _exit(1);  // the runtime could not write them, and says why
   if (type != MSG_MAPS_DONE) fail(EPROTO, "init: expected the id maps to be written, got message %u", type);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail_errno("set the init non-dumpable");
 }
 
 void set_time_offsets(const Plan& p) {

@@ -27,6 +27,7 @@
 #include "../common/wire.h"
 #include "seccomp.h"
 #include "devices_bpf.h"
+#include "tty.h"
 
 namespace {
 
@@ -393,6 +394,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("devicesProgram", Napi::Function::New(env, ocits_native::DevicesProgram));
   exports.Set("devicesAttach", Napi::Function::New(env, ocits_native::DevicesAttach));
   exports.Set("devicesDetach", Napi::Function::New(env, ocits_native::DevicesDetach));
+  exports.Set("connectUnix", Napi::Function::New(env, ocits_native::ConnectUnix));
+  exports.Set("streamPair", Napi::Function::New(env, ocits_native::StreamPair));
+  exports.Set("recvFd", Napi::Function::New(env, ocits_native::RecvFd));
+  exports.Set("getWinsize", Napi::Function::New(env, ocits_native::GetWinsize));
+  exports.Set("setWinsize", Napi::Function::New(env, ocits_native::SetWinsize));
+  exports.Set("ttyMakeRaw", Napi::Function::New(env, ocits_native::TtyMakeRaw));
+  exports.Set("ttyRestore", Napi::Function::New(env, ocits_native::TtyRestore));
+  exports.Set("ttyPump", Napi::Function::New(env, ocits_native::TtyPump));
   return exports;
 }
 

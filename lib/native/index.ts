@@ -66,6 +66,29 @@ interface Addon {
   devicesAttach(cgroupDir: string, insns: Buffer): number;
   /** detach a program attached by devicesAttach (by its fd) */
   devicesDetach(cgroupDir: string, progFd: number): void;
+
+  // Terminals (addon/native/tty.cc)
+  /** connect an AF_UNIX SOCK_STREAM socket (close-on-exec) to path; completes on the listener's backlog, without its accept; errors name the path */
+  connectUnix(path: string): number;
+  /** a connected AF_UNIX SOCK_STREAM pair, both close-on-exec (run's own console socket) */
+  streamPair(): [number, number];
+  /** one message carrying exactly one fd (close-on-exec, the caller owns it) and its payload; null on timeout; throws otherwise (EPIPE: closed without one) */
+  recvFd(sock: number, timeoutMs: number): { fd: number; payload: string } | null;
+  /** ioctl TIOCGWINSZ; null when fd is not a terminal */
+  getWinsize(fd: number): { rows: number; cols: number } | null;
+  /** ioctl TIOCSWINSZ (on a pty master: the container gets SIGWINCH) */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** put a terminal in raw mode (cfmakeraw); returns the saved mode for ttyRestore, null when fd is not a terminal */
+  ttyMakeRaw(fd: number): Buffer | null;
+  /** restore the mode ttyMakeRaw saved */
+  ttyRestore(fd: number, saved: Buffer): void;
+  /**
+   * Copy inFd (-1: none) to the pty master and the master to outFd, in a
+   * thread-pool thread, until the master is drained (every slave closed:
+   * EIO) or stop() is called. Input is never sent an EOF (as runc). The fds
+   * are left open: close the master once done settles.
+   */
+  ttyPump(master: number, inFd: number, outFd: number): { done: Promise<void>; stop(): void };
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */

@@ -228,12 +228,21 @@ export function planHooks(spec: Spec): { hookPoints: number; createContainer: Pl
   return { hookPoints: atHookPoint ? 1 : 0, createContainer: lists.createContainer, startContainer: lists.startContainer };
 }
 
+/** process.consoleSize as the init's rows/cols (0/0: left as the kernel makes it). */
+export function planConsoleSize(size: { height?: number; width?: number } | undefined): { rows: number; cols: number } {
+  const rows = size?.height ?? 0;
+  const cols = size?.width ?? 0;
+  for (const [v, f] of [[rows, 'height'], [cols, 'width']] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw invalid(`/process/consoleSize/${f}`, `must be an integer from 0 to 65535, got ${v}`);
+  }
+  return rows && cols ? { rows, cols } : { rows: 0, cols: 0 };
+}
+
 export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPlan {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   if (!proc) throw invalid('/process', 'is required to create a container');
   if (!proc.args || proc.args.length === 0) throw invalid('/process/args', 'must name the program to run');
-  if (proc.terminal) throw unsupported('/process/terminal', 'a terminal (process.terminal: true)');
   if (linux.intelRdt) throw unsupported('/linux/intelRdt', 'intelRdt');
   const hooks = planHooks(spec);
 
@@ -282,6 +291,10 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   if (ctx.noPivot) flags |= PlanFlag.NO_PIVOT;
   if (spec.root?.readonly) flags |= PlanFlag.READONLY_ROOT;
   if (proc.noNewPrivileges) flags |= PlanFlag.NO_NEW_PRIVS;
+  // process.terminal: the init makes the pty and sends its master over the
+  // console socket; consoleSize applies only when both values are set (runc).
+  if (proc.terminal) flags |= PlanFlag.TERMINAL;
+  const consoleSize = proc.terminal ? planConsoleSize(proc.consoleSize) : { rows: 0, cols: 0 };
 
   let rootPropagation = 0;
   if (linux.rootfsPropagation) {
@@ -352,7 +365,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     selinuxLabel: lsm.selinuxLabel,
     createContainerHooks: hooks.createContainer,
     startContainerHooks: hooks.startContainer,
-    consoleRows: 0,
-    consoleCols: 0,
+    consoleRows: consoleSize.rows,
+    consoleCols: consoleSize.cols,
   };
 }

@@ -25,6 +25,7 @@ import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
 import { sendToAgent } from './seccomp';
+import { checkTerminal, consoleSocketFor } from './tty';
 import { rfc3339Nano } from './status';
 
 export interface CreateOptions {
@@ -37,12 +38,16 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
+  /** `run` without -d: a terminal is the caller's (no console socket); Created.console receives its master */
+  foreground?: boolean;
 }
 
 export interface Created {
   pid: number;
   state: StoredState;
   spec: Spec;
+  /** foreground with process.terminal: the socket the pty master waits on (the caller receives and closes it) */
+  console?: number;
 }
 
 /** How long the init may take to report each step (mounts on a slow disk, a big rootfs bind). */
@@ -186,7 +191,8 @@ export function create(o: CreateOptions): Created {
   const spec = loadConfig(bundle);
   log.step(`create ${o.id}: config valid`);
   const rootfs = resolveRootfs(spec, bundle);
-  if (o.consoleSocket) throw new OcitsError('ENOTSUP', 'console socket provided but process.terminal is not supported by ocits yet');
+  const terminal = !!spec.process?.terminal;
+  checkTerminal(terminal, o.consoleSocket, !o.foreground);
   const cg = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: o.systemdCgroup });
   const fifoPath = store.fifo(o.id);
   const warnings: string[] = [];
@@ -215,6 +221,11 @@ export function create(o: CreateOptions): Created {
   let sock = -1;
   let stage1 = 0;
   let pid = 0;
+  // process.terminal: the end the init sends the pty master over (the
+  // caller's socket, connected here on the host side, or one end of our own
+  // pair in the foreground), closed here once it went with the plan.
+  let consoleFd = -1;
+  let consoleOurs = -1;
   try {
     lock = Lock.acquire(store.dir(o.id));
     const state: StoredState = {
@@ -251,6 +262,11 @@ export function create(o: CreateOptions): Created {
     if (spec.linux?.resources) cg.set(spec.linux.resources, (m) => log.warn(m));
 
     log.step(`create ${o.id}: cgroup created`);
+    if (terminal) {
+      const c = consoleSocketFor(o.consoleSocket);
+      consoleFd = c.initEnd;
+      consoleOurs = c.ours ?? -1;
+    }
     const spawned = n.spawnInit(initPath(), fds.count);
     sock = spawned.sock;
     stage1 = spawned.pid;
@@ -276,7 +292,9 @@ export function create(o: CreateOptions): Created {
         }
       }
     });
-    n.send(sock, Msg.PLAN, planBytes);
+    n.send(sock, Msg.PLAN, planBytes, consoleFd >= 0 ? consoleFd : undefined);
+    if (consoleFd >= 0) n.close(consoleFd);
+    consoleFd = -1;
     const toAgent = (fd: number, p: number) => sendToAgent(spec.linux!.seccomp!, { id: o.id, bundle, annotations: spec.annotations }, p, fd);
     const ready = driveInit(sock, stage1, cg, (p) => (pid = p), userns, toAgent, (p) => createHooks(spec, state, p));
     log.step(`create ${o.id}: init ${pid} ready`);
@@ -291,7 +309,9 @@ export function create(o: CreateOptions): Created {
     delete state.creating;
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
     store.write(state);
-    return { pid, state, spec };
+    const consoleEnd = consoleOurs >= 0 ? consoleOurs : undefined;
+    consoleOurs = -1;
+    return { pid, state, spec, console: consoleEnd };
   } catch (e) {
     for (const step of undo.reverse()) {
       try {
@@ -303,6 +323,8 @@ export function create(o: CreateOptions): Created {
     throw e instanceof OcitsError ? e : wrapError(e, 'create');
   } finally {
     if (sock >= 0) n.close(sock);
+    if (consoleFd >= 0) n.close(consoleFd);
+    if (consoleOurs >= 0) n.close(consoleOurs);
     lock?.release();
   }
 }

@@ -28,6 +28,7 @@ import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { passedFds } from './fds';
 import { sendToAgent } from './seccomp';
 import { statusOf } from './status';
+import { attachTerminal, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface ExecOptions extends ExecOverrides {
   root: string;
@@ -94,13 +95,6 @@ function readProcessFile(file: string): Process {
   return p as Process;
 }
 
-/** runc's checkTerminal for exec: detached, a terminal needs a socket; a socket needs a detached terminal. */
-function checkTerminal(proc: Process, o: ExecOptions): void {
-  const detach = !!o.detach;
-  if (detach && proc.terminal && !o.consoleSocket) throw new OcitsError('EUSAGE', 'cannot allocate tty if runc will detach without setting console socket');
-  if ((!detach || !proc.terminal) && o.consoleSocket) throw new OcitsError('EUSAGE', 'cannot use console socket if runc will not detach or allocate tty');
-}
-
 function loadRunning(o: ExecOptions): StoredState {
   const store = new Store(o.root);
   const lock = Lock.acquire(store.dir(o.id));
@@ -122,7 +116,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   const spec: Spec = loadConfig(s.bundle);
   const proc = o.processFile ? readProcessFile(o.processFile) : overrideProcess(spec.process, o);
   checkExecProcess(proc);
-  checkTerminal(proc, o);
+  checkTerminal(!!proc.terminal, o.consoleSocket, !!o.detach);
   const warnings: string[] = [];
   const plan = buildExecPlan(spec, proc, { bundle: s.bundle, initPid: s.pid, joins: namespacesOf(s.pid), warnings });
   checkRlimits({ ...spec, process: proc });
@@ -134,12 +128,28 @@ export async function exec(o: ExecOptions): Promise<number> {
 
   const n = native();
   if (!o.detach) n.setSubreaper(true);
-  const spawned = n.spawnInit(initPath(), fds.count);
+  // With a terminal: the caller's console socket, or (foreground) a pair of
+  // our own whose other end brings us the master.
+  const consoleSock = proc.terminal ? consoleSocketFor(o.consoleSocket) : undefined;
+  let ours = consoleSock?.ours ?? -1;
+  let spawned: { pid: number; sock: number };
+  try {
+    spawned = n.spawnInit(initPath(), fds.count);
+  } catch (e) {
+    if (consoleSock) n.close(consoleSock.initEnd);
+    if (ours >= 0) n.close(ours);
+    throw e;
+  }
   let stage1 = spawned.pid;
   const sock = spawned.sock;
   let pid = 0;
+  let master = -1;
   try {
-    n.send(sock, Msg.PLAN, encodePlan(plan));
+    try {
+      n.send(sock, Msg.PLAN, encodePlan(plan), consoleSock?.initEnd);
+    } finally {
+      if (consoleSock) n.close(consoleSock.initEnd);
+    }
     for (let done = false; !done; ) {
       const m = n.recv(sock, STEP_TIMEOUT_MS);
       if (m === null) throw new OcitsError('EINIT', `exec: the process did not report within ${STEP_TIMEOUT_MS / 1000}s`);
@@ -174,6 +184,8 @@ export async function exec(o: ExecOptions): Promise<number> {
     const w = n.waitpid(stage1);
     stage1 = 0;
     if (w.code !== 0) throw new OcitsError('EINIT', `exec: init stage 1 exited with ${w.code}`);
+    // The init sent the master before its execve: it waits on our end.
+    if (ours >= 0) master = receiveMaster(ours);
   } catch (e) {
     for (const p of [pid, stage1]) {
       if (!p) continue;
@@ -188,11 +200,15 @@ export async function exec(o: ExecOptions): Promise<number> {
     throw e;
   } finally {
     n.close(sock);
+    if (ours >= 0) n.close(ours);
+    ours = -1;
   }
   log.step(`exec ${o.id}: process ${pid} runs`);
   if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
   if (o.detach) return 0;
-  const handlers = FORWARDED.map((sig) => {
+  const tty: AttachedTerminal | undefined = master >= 0 ? attachTerminal(master) : undefined;
+  // with a terminal, SIGWINCH resizes the pty (attachTerminal) instead of being forwarded
+  const handlers = FORWARDED.filter((sig) => !(tty && sig === 'SIGWINCH')).map((sig) => {
     const h = () => {
       try {
         process.kill(pid, sig);
@@ -203,7 +219,12 @@ export async function exec(o: ExecOptions): Promise<number> {
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const r = await n.waitAsync(pid);
-  for (const [sig, h] of handlers) process.off(sig, h);
+  let r;
+  try {
+    r = await n.waitAsync(pid);
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    await tty?.finish();
+  }
   return r.code ?? 255;
 }

@@ -2,6 +2,9 @@
  * run: create + start in one command. In the foreground ocits becomes the
  * init's parent (a child subreaper), forwards signals to it, waits, deletes
  * the container and returns the container's exit code (128+n for signal n).
+ * With process.terminal in the foreground, the pty is attached to the
+ * caller's stdio (lib/runtime/tty.ts); SIGWINCH resizes it instead of being
+ * forwarded.
  */
 import * as log from '../log';
 import { native } from '../native';
@@ -10,6 +13,7 @@ import { Store } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { del } from './delete';
 import { startLocked } from './start';
+import { attachTerminal, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -20,36 +24,82 @@ const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', '
 export async function run(o: RunOptions): Promise<number> {
   const n = native();
   if (!o.detach) n.setSubreaper(true);
-  const c = create(o);
+  const c = create({ ...o, foreground: !o.detach });
   const store = new Store(o.root);
+  let master = -1;
+  let tty: AttachedTerminal | undefined;
+  const handlers: (readonly [NodeJS.Signals, () => void])[] = [];
+  const pending: NodeJS.Signals[] = [];
+  let started = false;
+  const unforward = () => {
+    for (const [sig, h] of handlers.splice(0)) process.off(sig, h);
+  };
   try {
+    if (c.console !== undefined) {
+      // The init sent the master before it reported ready: it is waiting on our end.
+      try {
+        master = receiveMaster(c.console);
+      } finally {
+        n.close(c.console);
+      }
+      tty = attachTerminal(master);
+    }
+    // As runc: signals are caught from before the process starts (one that
+    // comes as it starts must not kill the runtime instead) and delivered
+    // once it runs.
+    if (!o.detach) {
+      for (const sig of FORWARDED.filter((s) => !(tty && s === 'SIGWINCH'))) {
+        const h = () => {
+          if (!started) {
+            pending.push(sig);
+            return;
+          }
+          try {
+            process.kill(c.pid, sig);
+          } catch {
+            /* exited */
+          }
+        };
+        process.on(sig, h);
+        handlers.push([sig, h] as const);
+      }
+    }
     const lock = Lock.acquire(store.dir(o.id));
     try {
       startLocked(store, c.state);
     } finally {
       lock?.release();
     }
-  } catch (e) {
-    del(o.root, o.id, true);
-    throw e;
-  }
-  log.step(`run ${o.id}: started`);
-  if (o.detach) return 0;
-  const handlers = FORWARDED.map((sig) => {
-    const h = () => {
+    started = true;
+    for (const sig of pending.splice(0)) {
       try {
         process.kill(c.pid, sig);
       } catch {
         /* exited */
       }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  const r = await n.waitAsync(c.pid);
-  for (const [sig, h] of handlers) process.off(sig, h);
-  log.step(`run ${o.id}: exited`);
-  del(o.root, o.id, true);
-  log.step(`run ${o.id}: deleted`);
+    }
+  } catch (e) {
+    unforward();
+    if (tty) await tty.finish(0);
+    else if (master >= 0) n.close(master);
+    del(o.root, o.id, true);
+    throw e;
+  }
+  log.step(`run ${o.id}: started`);
+  if (o.detach) return 0;
+  let r;
+  try {
+    r = await n.waitAsync(c.pid);
+  } finally {
+    unforward();
+    log.step(`run ${o.id}: exited`);
+    try {
+      del(o.root, o.id, true);
+      log.step(`run ${o.id}: deleted`);
+    } finally {
+      // Everything of the container is gone: what is left in the pty is its last output.
+      await tty?.finish();
+    }
+  }
   return r.code ?? 255;
 }

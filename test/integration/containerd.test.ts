@@ -3,6 +3,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { spawn } from 'node:child_process'
 import { cgroupPids, runtimeBin, startContainerd, which, waitFor, type Containerd } from '../helpers'
 
 const BIN = runtimeBin()
@@ -86,4 +87,35 @@ t.test('a failing create: the real cause reaches the ctr user', { skip: SKIP }, 
   t.match(res.stderr, /OCI runtime create failed: .*executable file not found in \$PATH/, 'the runtime\'s error, as containerd reads it from log.json')
   t.same(cgroupPids(c.cgroupOf('f1')), [], 'no process left')
   t.same(stateLeft(c), [], 'no state left')
+})
+
+/** Run ctr on a pty of its own (test/fixtures/ptyrun.py): a user at a terminal. */
+async function ctrOnPty(c: Containerd, args: string[], input: string, waitFor: string): Promise<{ code: number; output: string; restored: boolean }> {
+  const py = [path.join(__dirname, '..', 'fixtures', 'ptyrun.py'), '30', '90', '0', input, '--', 'ctr', '-a', c.sock, '-n', c.ns, ...args]
+  const out = await new Promise<string>((res, rej) => {
+    const p = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WAIT_FOR: waitFor } })
+    let s = ''
+    p.stdout.on('data', (d) => (s += d))
+    p.on('exit', () => res(s))
+    p.on('error', rej)
+  })
+  const j = JSON.parse(out)
+  return { code: j.code, restored: j.restored, output: Buffer.from(j.output, 'base64').toString('latin1').replace(/\r/g, '') }
+}
+
+t.test('a tty task: ctr run -t and ctr task exec -t through the console socket', { skip: SKIP }, async (t) => {
+  const c = await startContainerd(t, BIN)
+  const run = await ctrOnPty(c, ['run', '--rm', '-t', ...c.runArgs('tty1'), 'localhost/ocits-busybox:test', 'tty1', 'sh', '-c',
+    'tty; echo ready; read -r l; echo "got:$l"; i=0; until [ "$(stty size 2>/dev/null)" = "30 90" ]; do i=$((i+1)); [ $i -gt 50 ] && break; sleep 0.1; done; stty size; exit 6'], 'typed\r', 'ready')
+  t.equal(run.code, 6, 'the exit code', run)
+  t.match(run.output, /^\/dev\/pts\/\d+\n/, 'a pty in the container', run)
+  // (ctr sends its size only once `start` returned, racing the process, with
+  // runc as with ocits: the process waits for it)
+  t.match(run.output, /got:typed\n30 90\n/, 'input flows; the pty is sized as the user\'s terminal', run)
+
+  t.equal((await c.ctr(['run', '-d', ...c.runArgs('tty2'), 'localhost/ocits-busybox:test', 'tty2', 'sleep', '1000'])).code, 0, 'a task')
+  const ex = await ctrOnPty(c, ['task', 'exec', '-t', '--exec-id', 'x1', 'tty2', 'sh', '-c', 'tty; echo ready; read -r l; echo "got:$l"; exit 2'], 'again\r', 'ready')
+  t.equal(ex.code, 2, 'exec -t exit code', ex)
+  t.match(ex.output, /\/dev\/pts\/\d+\n/, 'the exec\'d process has a pty', ex)
+  t.match(ex.output, /got:again\n/, 'input flows', ex)
 })

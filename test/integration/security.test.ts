@@ -413,3 +413,21 @@ t.test('the runtime\'s environment does not reach the container', async (t) => {
     await deleteAndCheck(t, r, b)
   })
 })
+
+t.test('the init is not dumpable while it holds host resources: a container process cannot reach its fds', { skip: isRunc() && 'runc 1.1.5\'s created init can be followed from the container (ocits is stricter)' }, async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t)
+  const c = await r.rt(['create', '--bundle', b.dir, b.id])
+  t.equal(c.code, 0, 'create', diag(c))
+  // The created init (pid 1 in the container) waits on the exec fifo with host
+  // fds open; an exec'd process is root in the same namespaces, without CAP_SYS_PTRACE.
+  const res = await r.rt(['exec', b.id, 'sh', '-c', 'for f in /proc/1/fd/*; do readlink $f || echo denied; done 2>/dev/null; readlink /proc/1/exe || echo exe-denied'])
+  t.equal(res.code, 0, 'exec', diag(res))
+  const lines = res.stdout.trim().split('\n')
+  t.ok(lines.length > 1 && lines.slice(0, -1).every((l) => l === 'denied'), 'none of its fds can be followed (or opened) from the container', { stdout: res.stdout })
+  t.equal(lines[lines.length - 1], 'exe-denied', 'nor its executable')
+  const s = await r.rt(['start', b.id])
+  t.equal(s.code, 0, 'start')
+  const after = await r.rt(['exec', b.id, 'sh', '-c', 'ls /proc/1/fd/ | tr "\\n" " "'])
+  t.match(after.stdout, /^0 1 2 $/, 'once the process runs it has only its stdio', { stdout: after.stdout })
+})
