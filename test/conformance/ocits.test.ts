@@ -29,10 +29,6 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
       'runc compatibility: an existing regular file at a device\'s path is kept (the device is not created, no error), as runc does; the spec wants an error',
     // not implemented yet (README: recursive mount options refused with a clear error)
     'cfg.mounts.options-recursive': 'not implemented: recursive mount options (rro, ...) are refused with a clear error',
-    // not in this build: process.terminal (console socket) is on branch tty, not yet merged into main
-    'cfg.process.terminal': 'not in this build: terminal configs are refused',
-    'cfg.process.consoleSize': 'not in this build: terminal configs are refused',
-    'cfgl.default-devices.console': 'not in this build: terminal configs are refused',
   },
   runc: {
     'rt.delete.created': 'runc deviation: deletes a created container without --force instead of failing',
