@@ -174,11 +174,17 @@ export class Ctx {
           timedOut,
         })
       }
-      // NODE_EXTRA_CA_CERTS (set on these machines) costs every Node start ~50 ms
-      // of CPU and means nothing to a container runtime: not passed on
+      // the runtime gets a clean Node environment: NODE_EXTRA_CA_CERTS (set on
+      // these machines) costs every Node start ~50 ms of CPU, and under tap
+      // NODE_OPTIONS imports tap's process-info tracker into every Node child
       const env: NodeJS.ProcessEnv = { ...process.env, ...o.env }
       delete env.NODE_EXTRA_CA_CERTS
-      const child = spawn(bin, realArgv, { stdio: ['ignore', outFd, errFd], env })
+      delete env.NODE_OPTIONS
+      for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_')) delete env[k]
+      // through env(1): tap's process-info hook puts NODE_OPTIONS back into the
+      // environment of every child it sees spawned
+      const unset = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'].flatMap((k) => ['-u', k])
+      const child = spawn('/usr/bin/env', [...unset, bin, ...realArgv], { stdio: ['ignore', outFd, errFd], env })
       fs.closeSync(outFd)
       fs.closeSync(errFd)
       const timer = setTimeout(() => {
