@@ -326,12 +326,12 @@ export const configLinuxRequirements: Requirement[] = [
     spec: S,
     section: 'Memory',
     level: 'MUST',
-    text: 'limit (int64, OPTIONAL) - sets limit of memory usage / reservation (int64, OPTIONAL) - sets soft limit of memory usage / swap (int64, OPTIONAL) - sets limit of memory+Swap usage / swappiness',
+    text: 'limit (int64, OPTIONAL) - sets limit of memory usage / reservation (int64, OPTIONAL) - sets soft limit of memory usage / swap (int64, OPTIONAL) - sets limit of memory+Swap usage / swappiness / disableOOMKiller (bool, OPTIONAL) - enables or disables the OOM killer.',
     basis: APPLY,
-    how: 'outside: the container\'s memory cgroup has limit 64 MiB, soft limit 32 MiB, memory+swap 128 MiB, swappiness 10 (v1 files; v2: memory.max, memory.low, memory.swap.max)',
+    how: 'outside: the container\'s memory cgroup has limit 64 MiB, soft limit 32 MiB, memory+swap 128 MiB, swappiness 10, OOM killer disabled (v1 files; v2: memory.max, memory.low, memory.swap.max)',
     async check(c) {
       const M = 1024 * 1024
-      const { file } = await createdCgroup(c, (cfg) => (cfg.linux.resources.memory = { limit: 64 * M, reservation: 32 * M, swap: 128 * M, swappiness: 10 }))
+      const { file } = await createdCgroup(c, (cfg) => (cfg.linux.resources.memory = { limit: 64 * M, reservation: 32 * M, swap: 128 * M, swappiness: 10, disableOOMKiller: true }))
       if (isCgroup2Only()) {
         expectEqual([file('', 'memory.max'), file('', 'memory.low'), file('', 'memory.swap.max')], [`${64 * M}`, `${32 * M}`, `${64 * M}`], 'memory.max, low, swap.max')
         return
@@ -340,6 +340,7 @@ export const configLinuxRequirements: Requirement[] = [
       expectEqual(file('memory', 'memory.soft_limit_in_bytes'), `${32 * M}`, 'memory.soft_limit_in_bytes')
       if (fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')) expectEqual(file('memory', 'memory.memsw.limit_in_bytes'), `${128 * M}`, 'memory.memsw.limit_in_bytes')
       expectEqual(file('memory', 'memory.swappiness'), '10', 'memory.swappiness')
+      expect(/^oom_kill_disable 1$/m.test(file('memory', 'memory.oom_control')), 'disableOOMKiller: memory.oom_control', { oom: file('memory', 'memory.oom_control') })
     },
   },
   {
@@ -361,6 +362,40 @@ export const configLinuxRequirements: Requirement[] = [
       expectEqual([file('cpu', 'cpu.cfs_quota_us'), file('cpu', 'cpu.cfs_period_us')], ['50000', '100000'], 'cfs quota, period')
       expectEqual([file('cpuset', 'cpuset.cpus'), file('cpuset', 'cpuset.mems')], ['0', '0'], 'cpuset cpus, mems')
     },
+  },
+  {
+    id: 'cfgl.resources.cpu-idle',
+    spec: S,
+    section: 'CPU',
+    level: 'MUST',
+    text: 'idle (int64, OPTIONAL) - cgroups are configured with minimum weight, 0: default behavior, 1: SCHED_IDLE.',
+    basis: APPLY,
+    how: 'outside: with cpu.idle 1 the container\'s cpu cgroup has cpu.idle 1',
+    async check(c) {
+      if (!fs.existsSync(path.join(isCgroup2Only() ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu', 'cpu.idle')) && !isCgroup2Only()) throw new CheckSkip('no cpu.idle on this kernel')
+      const { file } = await createdCgroup(c, (cfg) => (cfg.linux.resources.cpu = { idle: 1 }))
+      expectEqual(file(isCgroup2Only() ? '' : 'cpu', 'cpu.idle'), '1', 'cpu.idle')
+    },
+  },
+  {
+    id: 'cfgl.resources.network',
+    spec: S,
+    section: 'Network',
+    level: 'MUST',
+    text: 'network (object, OPTIONAL) represents the cgroup subsystems net_cls and net_prio.',
+    basis: APPLY,
+    how: 'not observable here: this host has no net_cls or net_prio hierarchy',
+    notObservable: 'no net_cls/net_prio cgroup hierarchy on this host',
+  },
+  {
+    id: 'cfgl.resources.rdma',
+    spec: S,
+    section: 'RDMA',
+    level: 'MUST',
+    text: 'rdma (object, OPTIONAL) represents the cgroup subsystem rdma.',
+    basis: APPLY,
+    how: 'not observable here: this host has no rdma hierarchy and no RDMA device',
+    notObservable: 'no rdma cgroup hierarchy or RDMA device on this host',
   },
   {
     id: 'cfgl.resources.pids',

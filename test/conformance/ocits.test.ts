@@ -47,6 +47,7 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
     'cfgl.devices.path-exists': 'runc deviation: keeps an existing regular file at a device path without an error',
     'cfgl.resources.hugepageLimits': 'runc 1.1.5 cannot set hugetlb limits on a hybrid host where hugetlb is only in cgroup2 (create fails)',
     'cfg.mounts.idmap-without-mappings': 'runc 1.1.5 ignores the idmap option (no idmapped mounts) instead of failing',
+    'cfgl.resources.cpu-idle': 'runc 1.1.5 does not write cpu.idle on a cgroup v1 hierarchy',
     'cfgl.resources.unified': 'runc 1.1.5 refuses linux.resources.unified on a host that is not pure cgroup v2',
     'cfgl.intelRdt.no-resctrl': 'runc deviation: ignores intelRdt when resctrl is not mounted instead of failing',
     'cfgl.seccomp.errnoRet-unsupported': 'runc deviation: ignores errnoRet on actions without an errno',
