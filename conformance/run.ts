@@ -28,8 +28,13 @@ async function main(argv: string[]): Promise<number> {
     else usage()
   }
   if (list) {
+    // the catalogue as a Markdown table
+    const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+    process.stdout.write('| id | level | spec, section | requirement (quoted) | how it is checked |\n| --- | --- | --- | --- | --- |\n')
     for (const r of CATALOGUE) {
-      process.stdout.write(`${r.id}\t${r.level}\t${r.spec} ${r.section}\t${r.check ? r.how : `not observable: ${r.notObservable}`}\n`)
+      const text = r.basis ? `${r.text} [binding through ${r.basis}]` : r.text
+      const how = r.check ? r.how : `not observable: ${r.notObservable}`
+      process.stdout.write(`| ${r.id} | ${r.level} | ${r.spec}, ${cell(r.section)} | ${cell(text)} | ${cell(how)} |\n`)
     }
     return 0
   }

@@ -419,9 +419,10 @@ export const runtimeRequirements: Requirement[] = [
   {
     id: 'rt.kill.status-stopped',
     spec: S,
-    section: 'Kill (1.0) / State',
+    section: 'State / Query State',
     level: 'MUST',
-    text: 'When the process in the container is stopped, irrespective of it being as a result of a kill operation or any other reason, the status property of this container MUST be stopped. (v1.2 State: stopped: the container process has exited)',
+    text: 'status (string, REQUIRED) is the runtime state of the container. ... stopped: the container process has exited (step 10 in the lifecycle). (v1.0\'s Kill said it outright: "When the process in the container is stopped, irrespective of it being as a result of a kill operation or any other reason, the status property of this container MUST be stopped.")',
+    basis: 'runtime.md, Query State: "This operation MUST return the state of a container as specified in the State section."',
     how: 'outside: a container whose process exits by itself, and one killed, are both "stopped"',
     async check(c) {
       await stopped(c)
