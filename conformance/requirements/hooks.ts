@@ -296,6 +296,22 @@ export const hookRequirements: Requirement[] = [
     },
   },
   {
+    id: 'rt.state.pid-in-hooks',
+    spec: R,
+    section: 'State',
+    level: 'MUST',
+    text: 'pid (int, REQUIRED when status is created or running on Linux, OPTIONAL on other platforms) is the ID of the container process. For hooks executed in the runtime namespace, it is the pid as seen by the runtime. For hooks executed in the container namespace, it is the pid as seen by the container.',
+    how: 'outside: in the states on the hooks\' stdin, prestart, createRuntime and poststart get the host pid of the container process (state\'s pid); createContainer and startContainer (container namespace, new pid namespace) get 1',
+    async check(c) {
+      const h = hookBundle(c, { prestart: [{}], createRuntime: [{}], createContainer: [{}], startContainer: [{}], poststart: [{}] })
+      await c.mustCreate(h.b)
+      const pid = (await c.state(h.b.id))?.pid
+      await c.mustStart(h.b.id)
+      const got = Object.fromEntries(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart'].map((k) => [k, h.state(k)?.pid]))
+      expectEqual(got, { prestart: pid, createRuntime: pid, createContainer: 1, startContainer: 1, poststart: pid }, 'pid in each hook\'s state')
+    },
+  },
+  {
     id: 'cfg.hooks.args-env',
     spec: S,
     section: 'POSIX-platform Hooks',
