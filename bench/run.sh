@@ -82,27 +82,34 @@ for name in ocits runc; do
 done
 
 # ---------------------------------------------------------------- timing
-# time_round MODE ROUND: one hyperfine per runtime, order alternating per round
+# time_round WHAT MODE ROUND: one hyperfine per runtime, order alternating per
+# round; WHAT is "run" (run the bundle) or "exec" (exec true into bench-exec-NAME)
 time_round() {
-  local mode=$1 round=$2 order name
+  local what=$1 mode=$2 round=$3 order name cmd
   if [ $((round % 2)) = 1 ]; then order="ocits runc"; else order="runc ocits"; fi
   for name in $order; do
-    local cmd="${BIN[$name]} --root ${ROOT[$name]} run --bundle $BUNDLE bench-$name"
-    local out="$TMP/hf-$mode-$name-$round.json"
+    if [ "$what" = run ]; then
+      cmd="${BIN[$name]} --root ${ROOT[$name]} run --bundle $BUNDLE bench-$name"
+    else
+      cmd="${BIN[$name]} --root ${ROOT[$name]} exec bench-exec-$name true"
+    fi
     local -a envcmd=(env)
     [ "$mode" = nocerts ] && envcmd=(env -u NODE_EXTRA_CA_CERTS)
     "${envcmd[@]}" hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$out" "$cmd" </dev/null >/dev/null \
-      || die "hyperfine failed for $name ($mode); try: $cmd"
+      --export-json "$TMP/hf-$what$mode-$name-$round.json" "$cmd" </dev/null >/dev/null \
+      || die "hyperfine failed for $name $what ($mode); try: $cmd"
   done
 }
 
-for mode in asis nocerts; do
-  for round in $(seq 1 "$ROUNDS"); do
-    echo "timing: $mode, round $round/$ROUNDS ($RUNS runs each) ..."
-    time_round "$mode" "$round"
+time_all() {  # WHAT
+  for mode in asis nocerts; do
+    for round in $(seq 1 "$ROUNDS"); do
+      echo "timing $1: $mode, round $round/$ROUNDS ($RUNS runs each) ..."
+      time_round "$1" "$mode" "$round"
+    done
   done
-done
+}
+time_all run
 
 # median_ms MODE NAME: median wall time over all rounds, in ms
 median_ms() {
@@ -117,24 +124,7 @@ for name in ocits runc; do
   "${BIN[$name]}" --root "${ROOT[$name]}" run -d --bundle "$EXEC_BUNDLE" "bench-exec-$name" </dev/null >/dev/null 2>&1 \
     || die "$name run -d of the exec bundle failed"
 done
-exec_round() {
-  local mode=$1 round=$2 order name
-  if [ $((round % 2)) = 1 ]; then order="ocits runc"; else order="runc ocits"; fi
-  for name in $order; do
-    local cmd="${BIN[$name]} --root ${ROOT[$name]} exec bench-exec-$name true"
-    local -a envcmd=(env)
-    [ "$mode" = nocerts ] && envcmd=(env -u NODE_EXTRA_CA_CERTS)
-    "${envcmd[@]}" hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$TMP/hf-exec$mode-$name-$round.json" "$cmd" </dev/null >/dev/null \
-      || die "hyperfine failed for $name exec ($mode); try: $cmd"
-  done
-}
-for mode in asis nocerts; do
-  for round in $(seq 1 "$ROUNDS"); do
-    echo "timing exec: $mode, round $round/$ROUNDS ($RUNS runs each) ..."
-    exec_round "$mode" "$round"
-  done
-done
+time_all exec
 for name in ocits runc; do
   "${BIN[$name]}" --root "${ROOT[$name]}" delete --force "bench-exec-$name" >/dev/null 2>&1
 done
@@ -176,10 +166,10 @@ done
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 msf() { awk -v v="$1" 'BEGIN { printf "%.1f ms", v }'; }
 
-A_O=$(median_ms asis ocits);    A_R=$(median_ms asis runc)
+A_O=$(median_ms runasis ocits);    A_R=$(median_ms runasis runc)
 EA_O=$(median_ms execasis ocits);    EA_R=$(median_ms execasis runc)
 EN_O=$(median_ms execnocerts ocits); EN_R=$(median_ms execnocerts runc)
-N_O=$(median_ms nocerts ocits); N_R=$(median_ms nocerts runc)
+N_O=$(median_ms runnocerts ocits); N_R=$(median_ms runnocerts runc)
 
 echo
 printf '%-46s %12s %12s %11s\n' "metric (median)" "ocits" "runc" "ocits/runc"
