@@ -9,7 +9,9 @@
 #    WARMUP warm-up runs; the median over all runs is reported, once with the
 #    environment as is and once with NODE_EXTRA_CA_CERTS unset (it costs every
 #    Node start ~50 ms here).
-# 2. RSS of a created-but-not-started container: VmRSS summed over the init
+# 2. `X exec ID true` into a running container of each runtime, timed the
+#    same way (both modes).
+# 3. RSS of a created-but-not-started container: VmRSS summed over the init
 #    and its descendants (runc: the blocked `runc init`), plus any other
 #    process the runtime left running for the container (found by an env mark);
 #    median of SAMPLES creates.
@@ -52,6 +54,7 @@ cleanup() {
     done
   done
   for p in $(marked_pids "$MARK"); do kill -9 "$p" 2>/dev/null; done
+  remove_cgroup "$CG-exec"
   remove_cgroup "$CG"
   if grep -q " $TMP" /proc/self/mountinfo; then
     echo "bench: something is still mounted under $TMP; not removing it" >&2
@@ -79,32 +82,52 @@ for name in ocits runc; do
 done
 
 # ---------------------------------------------------------------- timing
-# time_round MODE ROUND: one hyperfine per runtime, order alternating per round
+# time_round WHAT MODE ROUND: one hyperfine per runtime, order alternating per
+# round; WHAT is "run" (run the bundle) or "exec" (exec true into bench-exec-NAME)
 time_round() {
-  local mode=$1 round=$2 order name
+  local what=$1 mode=$2 round=$3 order name cmd
   if [ $((round % 2)) = 1 ]; then order="ocits runc"; else order="runc ocits"; fi
   for name in $order; do
-    local cmd="${BIN[$name]} --root ${ROOT[$name]} run --bundle $BUNDLE bench-$name"
-    local out="$TMP/hf-$mode-$name-$round.json"
+    if [ "$what" = run ]; then
+      cmd="${BIN[$name]} --root ${ROOT[$name]} run --bundle $BUNDLE bench-$name"
+    else
+      cmd="${BIN[$name]} --root ${ROOT[$name]} exec bench-exec-$name true"
+    fi
     local -a envcmd=(env)
     [ "$mode" = nocerts ] && envcmd=(env -u NODE_EXTRA_CA_CERTS)
     "${envcmd[@]}" hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$out" "$cmd" </dev/null >/dev/null \
-      || die "hyperfine failed for $name ($mode); try: $cmd"
+      --export-json "$TMP/hf-$what$mode-$name-$round.json" "$cmd" </dev/null >/dev/null \
+      || die "hyperfine failed for $name $what ($mode); try: $cmd"
   done
 }
 
-for mode in asis nocerts; do
-  for round in $(seq 1 "$ROUNDS"); do
-    echo "timing: $mode, round $round/$ROUNDS ($RUNS runs each) ..."
-    time_round "$mode" "$round"
+time_all() {  # WHAT
+  for mode in asis nocerts; do
+    for round in $(seq 1 "$ROUNDS"); do
+      echo "timing $1: $mode, round $round/$ROUNDS ($RUNS runs each) ..."
+      time_round "$1" "$mode" "$round"
+    done
   done
-done
+}
+time_all run
 
 # median_ms MODE NAME: median wall time over all rounds, in ms
 median_ms() {
   jq -r '.results[0].times[]' "$TMP"/hf-"$1"-"$2"-*.json | awk '{ print $1 * 1000 }' | median
 }
+
+# ---------------------------------------------------------------- exec
+# a sleeping container per runtime, then `exec ID true` timed as above
+EXEC_BUNDLE=$TMP/exec-bundle
+make_bundle "$EXEC_BUNDLE" "$CG-exec" "$RUNC" '["sleep", "1000"]'
+for name in ocits runc; do
+  "${BIN[$name]}" --root "${ROOT[$name]}" run -d --bundle "$EXEC_BUNDLE" "bench-exec-$name" </dev/null >/dev/null 2>&1 \
+    || die "$name run -d of the exec bundle failed"
+done
+time_all exec
+for name in ocits runc; do
+  "${BIN[$name]}" --root "${ROOT[$name]}" delete --force "bench-exec-$name" >/dev/null 2>&1
+done
 
 # ---------------------------------------------------------------- RSS
 # rss_sample NAME: create (not start), sum RSS, delete; prints "init_kb all_kb nprocs"
@@ -143,14 +166,18 @@ done
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 msf() { awk -v v="$1" 'BEGIN { printf "%.1f ms", v }'; }
 
-A_O=$(median_ms asis ocits);    A_R=$(median_ms asis runc)
-N_O=$(median_ms nocerts ocits); N_R=$(median_ms nocerts runc)
+A_O=$(median_ms runasis ocits);    A_R=$(median_ms runasis runc)
+EA_O=$(median_ms execasis ocits);    EA_R=$(median_ms execasis runc)
+EN_O=$(median_ms execnocerts ocits); EN_R=$(median_ms execnocerts runc)
+N_O=$(median_ms runnocerts ocits); N_R=$(median_ms runnocerts runc)
 
 echo
 printf '%-46s %12s %12s %11s\n' "metric (median)" "ocits" "runc" "ocits/runc"
 printf '%-46s %12s %12s %11s\n' "----------------------------------------------" "------------" "------------" "-----------"
 printf '%-46s %12s %12s %11s\n' "run true: wall, env as is" "$(msf "$A_O")" "$(msf "$A_R")" "$(ratio "$A_O" "$A_R")"
 printf '%-46s %12s %12s %11s\n' "run true: wall, NODE_EXTRA_CA_CERTS unset" "$(msf "$N_O")" "$(msf "$N_R")" "$(ratio "$N_O" "$N_R")"
+printf '%-46s %12s %12s %11s\n' "exec true: wall, env as is" "$(msf "$EA_O")" "$(msf "$EA_R")" "$(ratio "$EA_O" "$EA_R")"
+printf '%-46s %12s %12s %11s\n' "exec true: wall, NODE_EXTRA_CA_CERTS unset" "$(msf "$EN_O")" "$(msf "$EN_R")" "$(ratio "$EN_O" "$EN_R")"
 printf '%-46s %12s %12s %11s\n' "created container: RSS of init (+children)" "$(mib "${RSS_INIT[ocits]}")" "$(mib "${RSS_INIT[runc]}")" "$(ratio "${RSS_INIT[ocits]}" "${RSS_INIT[runc]}")"
 printf '%-46s %12s %12s %11s\n' "created container: RSS of all its processes" "$(mib "${RSS_ALL[ocits]}")" "$(mib "${RSS_ALL[runc]}")" "$(ratio "${RSS_ALL[ocits]}" "${RSS_ALL[runc]}")"
 printf '%-46s %12s %12s %11s\n' "created container: processes" "${NPROCS[ocits]}" "${NPROCS[runc]}" ""

@@ -21,6 +21,7 @@
 //    `architectures`, a syscall newer than the newest one the profile names
 //    fails with ENOSYS instead of getting the default action, so that libcs
 //    fall back from syscalls the profile predates (clone3, faccessat2, ...).
+#include "unixsock.h"
 #include "seccomp.h"
 #include "../common/wire.h"
 #include <errno.h>
@@ -374,22 +375,8 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>();
   Napi::Buffer<uint8_t> payload = info[1].As<Napi::Buffer<uint8_t>>();
   int pass = info[2].As<Napi::Number>().Int32Value();
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) throw Fail(env, ENAMETOOLONG, "connect to the seccomp agent at " + path);
-  memcpy(addr.sun_path, path.data(), path.size());
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) throw Fail(env, errno, "socket");
-  // An agent that never accepts must not hang `create` forever.
-  struct timeval tv = {30, 0};
-  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  int rc;
-  do rc = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int e = errno;
-    close(s);
-    throw Fail(env, e, "connect to the seccomp agent at " + path);
-  }
+  int s = ocits_native::connect_unix(path);
+  if (s < 0) throw Fail(env, errno, "connect to the seccomp agent at " + path);
   const uint8_t* data = payload.Data();
   size_t left = payload.Length();
   bool first = true;

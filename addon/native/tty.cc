@@ -1,6 +1,7 @@
 // Terminals on the runtime's side: the console socket (connected by path, or a
 // socketpair for `run`'s own), receiving the pty master, window sizes, raw
 // mode, and the copy loop between the caller's stdio and the master.
+#include "unixsock.h"
 #include "tty.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -35,22 +36,8 @@ int FdArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Nu
 Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path) throw Fail(env, ENAMETOOLONG, "connect to the console socket " + path);
-  memcpy(addr.sun_path, path.data(), path.size());
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) throw Fail(env, errno, "socket");
-  // A full backlog must not hang the runtime forever.
-  struct timeval tv = {30, 0};
-  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  int rc;
-  do rc = connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int e = errno;
-    close(s);
-    throw Fail(env, e, "connect to the console socket " + path);
-  }
+  int s = ocits_native::connect_unix(path);
+  if (s < 0) throw Fail(env, errno, "connect to the console socket " + path);
   return Napi::Number::New(env, s);
 }
 

@@ -269,6 +269,18 @@ export async function startPodman(t: Test, runtimeBin: string, confExtra = '', o
       await sleep(50)
     }
     await podman(['system', 'reset', '-f'], { timeout: 30000 })
+    // conmon (cgroupfs manager) puts itself in libpod_parent/conmon on every
+    // hierarchy, whatever the containers' parent: removed once empty (a
+    // concurrent test's conmon keeps it busy, and then that test removes it)
+    for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+      for (const d of ['libpod_parent/conmon', 'libpod_parent']) {
+        try {
+          fs.rmdirSync(path.join('/sys/fs/cgroup', h, d))
+        } catch {
+          /* busy, or not there */
+        }
+      }
+    }
   })
   const load = await podman(['load', '-i', imageArchive()], { timeout: 60000 })
   if (load.code !== 0) throw new Error(`podman load: ${load.stderr}`)
