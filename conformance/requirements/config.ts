@@ -154,6 +154,32 @@ export const configRequirements: Requirement[] = [
     },
   },
   {
+    id: 'cfg.mounts.options-atime',
+    spec: S,
+    section: 'Linux mount options',
+    level: 'MUST',
+    text: 'Runtimes MUST/SHOULD/MAY implement the following option strings for Linux: (MUST: atime, noatime, relatime, norelatime, strictatime, nostrictatime, diratime, nodiratime, dev, nodev, exec, noexec, suid, nosuid, ...)',
+    how: 'inside: tmpfs mounts with strictatime (no relatime/noatime flag), relatime, noatime plus nodiratime, and "noexec, exec" / "nosuid, suid" (the later option wins, as mount(8)) show those flags in mountinfo',
+    async check(c) {
+      const mounts: Array<[string, string[]]> = [
+        ['strict', ['strictatime']],
+        ['rel', ['relatime']],
+        ['noat', ['noatime', 'nodiratime']],
+        ['later', ['noexec', 'exec', 'nosuid', 'suid', 'nodev', 'dev']],
+      ]
+      const out = await c.inside('cat /proc/self/mountinfo', (cfg) => {
+        for (const [n, o] of mounts) cfg.mounts.push({ destination: `/mnt/${n}`, type: 'tmpfs', source: 'tmpfs', options: o })
+      })
+      const mi = parseMountinfo(out)
+      const flags = (n: string) => (mi.find((m) => m.mountpoint === `/mnt/${n}`)?.options ?? '').split(',')
+      expect(!flags('strict').includes('relatime') && !flags('strict').includes('noatime'), 'strictatime not applied', { options: flags('strict') })
+      expect(flags('rel').includes('relatime'), 'relatime not applied', { options: flags('rel') })
+      expect(flags('noat').includes('noatime') && flags('noat').includes('nodiratime'), 'noatime/nodiratime not applied', { options: flags('noat') })
+      const later = flags('later')
+      expect(!later.includes('noexec') && !later.includes('nosuid') && !later.includes('nodev'), 'exec/suid/dev given after noexec/nosuid/nodev did not win', { options: later })
+    },
+  },
+  {
     id: 'cfg.mounts.options-propagation',
     spec: S,
     section: 'Linux mount options',

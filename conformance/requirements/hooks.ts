@@ -344,6 +344,26 @@ export const hookRequirements: Requirement[] = [
       expect(ms < 8000, `create took ${ms} ms: the hook was not aborted after 1 s`)
     },
   },
+  {
+    id: 'rt.create.config-changes-ignored-hooks',
+    spec: R,
+    section: 'Lifecycle (step 2)',
+    level: 'MUST',
+    text: 'Any updates to config.json after this step MUST NOT affect the container.',
+    how: 'outside: the hooks are removed from config.json after create; the startContainer, poststart and poststop hooks still run',
+    async check(c) {
+      const h = hookBundle(c, { startContainer: [{}], poststart: [{}], poststop: [{}] })
+      await c.mustCreate(h.b)
+      delete h.b.config.hooks
+      h.b.write()
+      await c.mustStart(h.b.id)
+      await c.rt(['kill', h.b.id, 'KILL'])
+      await c.waitStatus(h.b.id, 'stopped')
+      await c.rt(['delete', h.b.id])
+      const n = h.names()
+      for (const k of ['startContainer', 'poststart', 'poststop']) expect(n.includes(k), `${k} did not run after config.json lost its hooks`, { log: n })
+    },
+  },
   createHookFails('prestart'),
   createHookFails('createRuntime'),
   createHookFails('createContainer'),
