@@ -368,6 +368,20 @@ export const hookRequirements: Requirement[] = [
   createHookFails('createRuntime'),
   createHookFails('createContainer'),
   {
+    id: 'rt.lifecycle.failed-create-poststop',
+    spec: R,
+    section: 'Lifecycle (steps 4, 12, 13)',
+    level: 'MUST',
+    text: 'If any createRuntime hook fails, the runtime MUST generate an error, stop the container, and continue the lifecycle at step 12. ... 12. The container MUST be destroyed by undoing the steps performed during create phase (step 2). 13. The poststop hooks MUST be invoked by the runtime.',
+    how: 'outside: with a failing createRuntime hook and a poststop hook, create fails and the poststop hook has run when it returns (the lifecycle continues at step 12, then 13)',
+    async check(c) {
+      const h = hookBundle(c, { createRuntime: [{ exit: 1 }], poststop: [{}] })
+      const r = await c.create(h.b)
+      expect(r.code !== 0, 'create succeeded although a createRuntime hook failed')
+      expect(h.names().includes('poststop'), 'no poststop hook ran after the failed create', { log: h.lines() })
+    },
+  },
+  {
     id: 'rt.lifecycle.startContainer-fails',
     spec: R,
     section: 'Lifecycle',
