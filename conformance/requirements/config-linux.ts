@@ -89,6 +89,25 @@ export const configLinuxRequirements: Requirement[] = [
     },
   },
   {
+    id: 'cfgl.namespaces.types-supported',
+    spec: S,
+    section: 'Namespaces',
+    level: 'SHOULD',
+    text: 'type (string, REQUIRED) - namespace type. The following namespace types SHOULD be supported: pid, network, mount, ipc, uts, user, cgroup, time',
+    how: 'inside: one container with all eight types (user with a 0 -> 100000 mapping) runs, and each /proc/self/ns link differs from the host\'s',
+    async check(c) {
+      const ns = parseKv(
+        await c.inside(NS_SCRIPT, (cfg) => {
+          userns(cfg)
+          cfg.linux.namespaces.push({ type: 'cgroup' }, { type: 'time' })
+        }),
+      )
+      for (const f of ['pid', 'net', 'mnt', 'ipc', 'uts', 'user', 'cgroup', 'time']) {
+        expect(ns[f] && ns[f] !== nsLink('self', f), `${f}: not a new namespace (${ns[f]})`)
+      }
+    },
+  },
+  {
     id: 'cfgl.namespaces.inherit',
     spec: S,
     section: 'Namespaces',

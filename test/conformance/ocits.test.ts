@@ -49,6 +49,7 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
     'rt.lifecycle.poststart-fails': 'runc deviation: a failing poststart hook fails the operation (create, where runc runs them) instead of a warning',
     'rt.lifecycle.poststop-fails': 'runc deviation: a failing poststop hook stops the remaining poststop hooks and fails delete',
     'cfgl.namespaces.time': 'runc 1.1.5 has no time namespace support (refuses the config)',
+    'cfgl.namespaces.types-supported': 'runc 1.1.5 has no time namespace support (refuses the config)',
     'cfgl.devices.path-exists': 'runc deviation: keeps an existing regular file at a device path without an error',
     'cfgl.resources.hugepageLimits': 'runc 1.1.5 cannot set hugetlb limits on a hybrid host where hugetlb is only in cgroup2 (create fails)',
     'cfg.mounts.idmap-without-mappings': 'runc 1.1.5 ignores the idmap option (no idmapped mounts) instead of failing',
