@@ -300,6 +300,30 @@ export const configRequirements: Requirement[] = [
     },
   },
   {
+    id: 'cfg.process.args-empty',
+    spec: S,
+    section: 'Process / Valid values',
+    level: 'MUST',
+    text: 'This specification extends the IEEE standard in that at least one entry is REQUIRED (non-Windows) (with Valid values: "Runtimes MUST generate an error when invalid or unsupported values are encountered.")',
+    how: 'outside: process.args [] makes create (or start) fail',
+    async check(c) {
+      const b = c.bundle([], (cfg) => (cfg.process.args = []))
+      const r = await c.create(b)
+      if (r.code === 0) expect((await c.rt(['start', b.id])).code !== 0, 'create and start succeeded with empty args')
+    },
+  },
+  {
+    id: 'cfg.process.cwd-relative',
+    spec: S,
+    section: 'Process / Valid values',
+    level: 'MUST',
+    text: 'cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path. (with Valid values: "Runtimes MUST generate an error when invalid or unsupported values are encountered.")',
+    how: 'outside: process.cwd "home/test" (relative) makes create fail',
+    async check(c) {
+      await createFails(c, (cfg) => (cfg.process.cwd = 'home/test'), 'relative cwd')
+    },
+  },
+  {
     id: 'cfg.process.env',
     spec: S,
     section: 'Process',
