@@ -73,6 +73,10 @@ export class Ctx {
   private readonly children: ChildProcess[] = []
   private readonly work: string
   private n = 0
+  /** set when cleanup starts: a check still running (timed out, interrupted) can create nothing more */
+  private closed = false
+  /** runtime calls not finished yet: cleanup waits for them (a create in flight makes a container) */
+  private readonly inflight = new Set<Promise<RunResult>>()
 
   constructor(readonly runtime: string) {
     this.work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `${TMP_PREFIX}${process.pid}-`)))
@@ -114,6 +118,7 @@ export class Ctx {
    * with terminal false, the given args, a unique id and cgroupsPath.
    */
   bundle(args: string[] = ['sleep', '1000'], mutate?: Mutate): Bundle {
+    if (this.closed) throw new CheckFailure('the check was cleaned up (timed out or interrupted)')
     const dir = this.tempDir('bundle')
     fs.chmodSync(dir, 0o755)
     const rootfs = path.join(dir, 'rootfs')
@@ -143,6 +148,16 @@ export class Ctx {
 
   /** Run `runtime --root ROOT args...`; stdout/stderr through files (a container may inherit them). */
   rt(args: string[], o: RtOptions = {}): Promise<RunResult> {
+    if (this.closed) {
+      return Promise.resolve({ code: null, signal: null, stdout: '', stderr: 'the check was cleaned up', argv: args, timedOut: false })
+    }
+    const p = this.spawnRuntime(args, o)
+    this.inflight.add(p)
+    void p.finally(() => this.inflight.delete(p))
+    return p
+  }
+
+  private spawnRuntime(args: string[], o: RtOptions): Promise<RunResult> {
     const argv = ['--root', this.root, ...args]
     const outFile = o.outFile ?? path.join(this.work, `rt-${++this.n}.out`)
     const errFile = o.errFile ?? path.join(this.work, `rt-${++this.n}.err`)
@@ -293,6 +308,7 @@ export class Ctx {
 
   /** A host helper process (killed at cleanup). */
   spawnHelper(cmd: string, args: string[]): ChildProcess {
+    if (this.closed) throw new CheckFailure('the check was cleaned up (timed out or interrupted)')
     const c = spawn(cmd, args, { stdio: 'ignore' })
     this.children.push(c)
     return c
@@ -301,7 +317,10 @@ export class Ctx {
   /** Remove everything: containers (delete --force), helpers, cgroups, dirs. Never throws. */
   async cleanup(): Promise<string[]> {
     const problems: string[] = []
+    if (this.closed) return problems
+    this.closed = true
     try {
+      await Promise.race([Promise.all([...this.inflight]), sleep(15000)])
       const ids = new Set(this.ids)
       try {
         for (const e of fs.readdirSync(this.root)) if (!e.startsWith('.')) ids.add(e)
@@ -310,7 +329,7 @@ export class Ctx {
       }
       await Promise.all(
         [...ids].map((id) =>
-          fs.existsSync(path.join(this.root, id)) ? this.rt(['delete', '--force', id], { timeout: 10000 }) : undefined,
+          fs.existsSync(path.join(this.root, id)) ? this.spawnRuntime(['delete', '--force', id], { timeout: 10000 }) : undefined,
         ),
       )
       killPids(this.children.map((c) => c.pid ?? 0).filter((p) => p > 0))

@@ -4,7 +4,7 @@
 import * as path from 'node:path'
 import { CATALOGUE } from './catalogue'
 import { tapHeader, tapPoint, summary } from './report'
-import { runSuite, select } from './suite'
+import { cleanupActive, runSuite, select } from './suite'
 
 function usage(): never {
   process.stderr.write('usage: run.js --runtime PATH [--only REGEXP] [--jobs N] [--list]\n')
@@ -40,6 +40,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!runtime) usage()
   runtime = path.resolve(runtime)
+  // an interrupted run still removes its containers, cgroups and temp dirs
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`conformance: ${sig}, cleaning up\n`)
+      void cleanupActive().finally(() => process.exit(130))
+    })
+  }
   const reqs = select(only)
   process.stdout.write(`${tapHeader(reqs.length)}\n`)
   let n = 0

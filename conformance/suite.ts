@@ -32,10 +32,22 @@ export interface SuiteOptions {
   onResult?: (r: Result, index: number) => void
 }
 
+/** The checks' worlds still in use (for cleanupActive on an interrupt). */
+const active = new Set<Ctx>()
+let aborted = false
+
+/** Stop starting checks and clean up every check still running (the CLI calls it on SIGINT/SIGTERM). */
+export async function cleanupActive(): Promise<void> {
+  aborted = true
+  await Promise.all([...active].map((c) => c.cleanup()))
+}
+
 async function runOne(req: Requirement, runtime: string, timeout: number): Promise<Result> {
   const started = Date.now()
   if (!req.check) return { req, outcome: 'skip', message: req.notObservable ?? 'not observable', ms: 0 }
+  if (aborted) return { req, outcome: 'skip', message: 'interrupted', ms: 0 }
   const ctx = new Ctx(runtime)
+  active.add(ctx)
   let res: Result
   let timer: NodeJS.Timeout | undefined
   try {
@@ -54,6 +66,7 @@ async function runOne(req: Requirement, runtime: string, timeout: number): Promi
     clearTimeout(timer)
   }
   const problems = await ctx.cleanup()
+  active.delete(ctx)
   if (problems.length) res.details = { ...res.details, cleanup: problems }
   res.ms = Date.now() - started
   return res
@@ -109,7 +122,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result[]> {
   let next = 0
   const jobs = Math.max(1, o.jobs ?? 4)
   const worker = async () => {
-    while (next < reqs.length) {
+    while (next < reqs.length && !aborted) {
       const i = next++
       results[i] = await runOne(reqs[i], o.runtime, o.timeout ?? 30000)
       o.onResult?.(results[i], i)
