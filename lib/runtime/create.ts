@@ -20,7 +20,7 @@ import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
-import { runHooks, stateForHook } from './hooks';
+import { runHooks, runHooksWarn, stateForHook } from './hooks';
 import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
@@ -216,6 +216,15 @@ export function create(o: CreateOptions): Created {
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
+  // runtime.md, lifecycle steps 12-13: once the init exists, a failed create
+  // is destroyed and then its poststop hooks run (warnings only), as delete
+  // runs them: after everything else is undone, before the state goes.
+  let initSpawned = false;
+  undo.push(() => {
+    if (initSpawned && spec.hooks?.poststop?.length) {
+      runHooksWarn('poststop', spec.hooks.poststop, stateForHook({ id: o.id, bundle, annotations: spec.annotations }, 'stopped', 0));
+    }
+  });
   let lock: Lock | undefined;
   const n = native();
   let sock = -1;
@@ -270,6 +279,7 @@ export function create(o: CreateOptions): Created {
     const spawned = n.spawnInit(initPath(), fds.count);
     sock = spawned.sock;
     stage1 = spawned.pid;
+    initSpawned = true;
     log.step(`create ${o.id}: init spawned`);
     undo.push(() => {
       if (pid) {
