@@ -13,7 +13,7 @@ import { initPath, native } from '../native';
 import { Msg } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
-import { checkRlimits } from '../plan/process';
+import { checkRlimits, dropUngrantableCaps } from '../plan/process';
 import { planUserNamespace, type UserNamespacePlan } from '../plan/idmap';
 import { loadConfig } from '../spec/validate';
 import type { Spec } from '../spec/types';
@@ -203,9 +203,12 @@ export function create(o: CreateOptions): Created {
     keyring: o.noNewKeyring ? undefined : o.id,
     cgroupHierarchies: hierarchiesOf(cg),
     warnings,
+    callerUmask: process.umask(),
   });
   // A host fact, not a config one, so checked here rather than in the (pure) planner.
   checkRlimits(spec);
+  const capWarning = dropUngrantableCaps(plan.caps);
+  if (capWarning) warnings.push(capWarning);
   const fds = passedFds(o.preserveFds);
   if (fds.env.length) plan.env = [...plan.env, ...fds.env];
   for (const w of warnings) log.warn(w);
