@@ -49,6 +49,11 @@ void create_devices(const Plan& p, int rootfd) {
       mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
       if (mknodat(dfd, base.c_str(), type | (d.mode & 07777), makedev(d.major, d.minor)) < 0) {
         if (errno != EEXIST) fail_errno("device %s: mknod", d.path.c_str());
+        // config-linux.md: a file already at the path that is not this device is an error.
+        struct stat st;
+        if (fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: stat", d.path.c_str());
+        bool same = (st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == makedev(d.major, d.minor));
+        if (!same) fail(EEXIST, "device %s: the rootfs has another file there (not this device)", d.path.c_str());
       } else {
         if (fchownat(dfd, base.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: chown", d.path.c_str());
       }

@@ -74,6 +74,8 @@ export interface PlanContext {
   cgroupHierarchies?: CgroupMountSource[];
   /** Warnings for the log (ignored capabilities, ...). */
   warnings?: string[];
+  /** the caller's umask: kept when process.user.umask is unset (config.md; as runc) */
+  callerUmask?: number;
 }
 
 function unsupported(pointer: string, what: string): OcitsError {
@@ -303,9 +305,13 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     rootPropagation = v;
   }
 
+  const seenRlimits = new Set<string>();
   const rlimits = (proc.rlimits ?? []).map((r, i) => {
     const resource = RLIMITS[r.type];
     if (resource === undefined) throw invalid(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
+    // config.md: duplicated entries MUST be an error
+    if (seenRlimits.has(r.type)) throw invalid(`/process/rlimits/${i}/type`, `rlimit "${r.type}" is listed twice`);
+    seenRlimits.add(r.type);
     const soft = toU64(r.soft);
     const hard = toU64(r.hard);
     if (soft > hard) throw invalid(`/process/rlimits/${i}/soft`, `soft limit ${r.soft} is above the hard limit ${r.hard}`);
@@ -348,7 +354,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     uid: user.uid,
     gid: user.gid,
     additionalGids: user.additionalGids ?? [],
-    umask: user.umask ?? 0o022,
+    umask: user.umask ?? ctx.callerUmask ?? 0o022,
     cwd: proc.cwd,
     args: proc.args,
     env: proc.env ?? [],

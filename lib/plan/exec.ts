@@ -85,6 +85,7 @@ export interface ExecPlanContext {
   /** the init's namespaces that are not the runtime's own: joined */
   joins: { type: number; path: string }[];
   warnings?: string[];
+  callerUmask?: number;
 }
 
 /** What an exec plan keeps of a container plan: the process's own settings. */
@@ -112,7 +113,7 @@ export function buildExecPlan(spec: Spec, proc: Process, ctx: ExecPlanContext): 
     linux: { namespaces: [{ type: 'mount' }], seccomp: spec.linux?.seccomp, personality: spec.linux?.personality },
   };
   const rootfs = `/proc/${ctx.initPid}/root`;
-  const plan = buildPlan(container, rootfs, { bundle: ctx.bundle, fifoPath: '', warnings: ctx.warnings });
+  const plan = buildPlan(container, rootfs, { bundle: ctx.bundle, fifoPath: '', warnings: ctx.warnings, callerUmask: ctx.callerUmask });
   return {
     ...plan,
     flags: (plan.flags & PROCESS_FLAGS) | PlanFlag.EXEC,

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { OcitsError } from '../errors';
+import { capNames } from '../spec/caps';
 import type { Spec } from '../spec/types';
 import { PlanFlag } from '../native/protocol';
 import type { InitPlan } from './types';
@@ -199,6 +200,24 @@ function ownHardLimits(): Map<string, number> {
 function hasCapSysResource(): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
   return !!m && ((BigInt(`0x${m[1]}`) >> 24n) & 1n) === 1n;
+}
+
+/**
+ * config.md: capabilities that cannot be granted SHOULD NOT fail the
+ * container. What the runtime itself lacks in its bounding set (a host fact)
+ * is dropped from every set of the plan, with one warning naming them.
+ */
+export function dropUngrantableCaps(caps: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', bigint>, status = fs.readFileSync('/proc/self/status', 'utf8')): string | undefined {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return undefined;
+  const own = BigInt(`0x${m[1]}`);
+  let dropped = 0n;
+  for (const k of Object.keys(caps) as (keyof typeof caps)[]) {
+    dropped |= caps[k] & ~own;
+    caps[k] &= own;
+  }
+  if (!dropped) return undefined;
+  return `cannot grant capabilities the runtime does not have, left out: [${capNames(dropped).join(' ')}]`;
 }
 
 /**

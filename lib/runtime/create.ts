@@ -13,14 +13,14 @@ import { initPath, native } from '../native';
 import { Msg } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
-import { checkRlimits } from '../plan/process';
+import { checkRlimits, dropUngrantableCaps } from '../plan/process';
 import { planUserNamespace, type UserNamespacePlan } from '../plan/idmap';
 import { loadConfig } from '../spec/validate';
 import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
-import { runHooks, stateForHook } from './hooks';
+import { runHooks, runHooksWarn, stateForHook } from './hooks';
 import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
@@ -203,9 +203,12 @@ export function create(o: CreateOptions): Created {
     keyring: o.noNewKeyring ? undefined : o.id,
     cgroupHierarchies: hierarchiesOf(cg),
     warnings,
+    callerUmask: process.umask(),
   });
   // A host fact, not a config one, so checked here rather than in the (pure) planner.
   checkRlimits(spec);
+  const capWarning = dropUngrantableCaps(plan.caps);
+  if (capWarning) warnings.push(capWarning);
   const fds = passedFds(o.preserveFds);
   if (fds.env.length) plan.env = [...plan.env, ...fds.env];
   for (const w of warnings) log.warn(w);
@@ -216,6 +219,15 @@ export function create(o: CreateOptions): Created {
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
+  // runtime.md, lifecycle steps 12-13: once the init exists, a failed create
+  // is destroyed and then its poststop hooks run (warnings only), as delete
+  // runs them: after everything else is undone, before the state goes.
+  let initSpawned = false;
+  undo.push(() => {
+    if (initSpawned && spec.hooks?.poststop?.length) {
+      runHooksWarn('poststop', spec.hooks.poststop, stateForHook({ id: o.id, bundle, annotations: spec.annotations }, 'stopped', 0));
+    }
+  });
   let lock: Lock | undefined;
   const n = native();
   let sock = -1;
@@ -270,6 +282,7 @@ export function create(o: CreateOptions): Created {
     const spawned = n.spawnInit(initPath(), fds.count);
     sock = spawned.sock;
     stage1 = spawned.pid;
+    initSpawned = true;
     log.step(`create ${o.id}: init spawned`);
     undo.push(() => {
       if (pid) {

@@ -24,6 +24,7 @@ import {
   referenceRunc,
   runtime,
   runtimeBin,
+  startPodman,
   sections,
   traceOf,
   waitForStatus,
@@ -420,17 +421,16 @@ t.test('podman run -it (conmon\'s console socket) drives the terminal, as with r
   for (const bin of bins) {
     await t.test(path.basename(bin), async (t) => {
       const b = makeBundle(t)
-      const dir = makeTempDir(t, 'podman')
-      fs.writeFileSync(path.join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = []\n')
+      // private storage, tmpdir and cgroup parent, all removed at teardown (test/helpers/clients.ts)
+      const pm = await startPodman(t, bin)
       const py = [
         path.join(FIXTURES, 'ptyrun.py'), '28', '96', '0', 'hello\r', '--',
-        PODMAN!, '--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--runtime', bin,
-        '--cgroup-manager=cgroupfs', '--events-backend=file', 'run', '--rm', '-it', '--network=none', '--rootfs', b.rootfs,
+        PODMAN!, ...pm.globals, 'run', '--cgroup-parent', pm.cgroupParent, '--rm', '-it', '--network=none', '--rootfs', b.rootfs,
         // conmon copies its window size to the pty just after the start: give it a moment
         '/bin/sh', '-c', 'tty; sleep 1; stty size; echo ready; read -r l; echo "got:$l"; exit 4',
       ]
       const out = await new Promise<string>((res) => {
-        const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CONTAINERS_CONF: path.join(dir, 'containers.conf'), WAIT_FOR: 'ready' } })
+        const c = spawn('python3', py, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...pm.env, WAIT_FOR: 'ready' } })
         let s = ''
         c.stdout.on('data', (d) => (s += d))
         c.on('exit', () => res(s))

@@ -491,9 +491,11 @@ t.test('rlimits', async (t) => {
   const all = buildPlan(spec((s) => (s.process.rlimits = names.map((n) => ({ type: `RLIMIT_${n}`, soft: 0, hard: 0 })))), rootfs, ctxFor(bundle));
   t.same(all.rlimits.map((r) => r.resource), names.map((_, i) => i), 'every RLIMIT_ number as linux/resource.h');
 
-  let e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2048, hard: 1024 }])), rootfs, ctxFor(bundle)), 'soft > hard');
+  let e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2048, hard: 1024 }])), rootfs, ctxFor(bundle)), 'soft > hard');
   t.equal(e?.code, 'EINVAL_CONFIG');
   t.equal(e?.pointer, '/process/rlimits/1/soft');
+  e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2, hard: 2 }])), rootfs, ctxFor(bundle)), 'a duplicate');
+  t.equal(e?.pointer, '/process/rlimits/1/type', 'a duplicated type names the second entry');
   e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 18446744073709551615, hard: 1024 }])), rootfs, ctxFor(bundle)), 'soft infinity > hard');
   t.equal(e?.pointer, '/process/rlimits/0/soft');
   e = thrown(t, () => buildPlan(spec((s) => (s.process.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }])), rootfs, ctxFor(bundle)), 'unknown rlimit');

@@ -87,3 +87,13 @@ t.test('mount data gets context="<mountLabel>" where the filesystem takes it', a
   t.equal(labelMountData('proc', '', 'l:r:t:s0'), '', 'proc takes no context=')
   t.equal(labelMountData('tmpfs', 'mode=755', ''), 'mode=755', 'no label: unchanged')
 })
+
+t.test('dropUngrantableCaps: what the runtime lacks is left out with one warning', async (t) => {
+  const { dropUngrantableCaps } = await import('../../lib/plan/process');
+  const caps = { bounding: (1n << 24n) | (1n << 5n), effective: 1n << 24n, permitted: 1n << 24n, inheritable: 0n, ambient: 0n };
+  const w = dropUngrantableCaps(caps, 'Name:\tx\nCapBnd:\t00000000000000ff\n');
+  t.same(caps, { bounding: 1n << 5n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n }, 'CAP_SYS_RESOURCE (24) dropped from every set');
+  t.match(w, /left out: \[CAP_SYS_RESOURCE\]/, 'named in the warning');
+  const all = { bounding: 1n, effective: 1n, permitted: 1n, inheritable: 0n, ambient: 0n };
+  t.equal(dropUngrantableCaps(all, 'CapBnd:\t00000000000000ff\n'), undefined, 'nothing to drop: no warning');
+});
