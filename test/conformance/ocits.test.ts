@@ -19,19 +19,9 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
     // runc compatibility
     'rt.delete.created':
       'runc compatibility: `delete` of a created (never started) container deletes it, as runc does; the spec wants an error for a container that is not stopped',
-    'cfg.process.user.umask-unset':
-      'runc compatibility: without process.user.umask the init sets 0022, as runc does; the spec (lowercase "should") wants the caller\'s umask kept',
-    'cfg.process.rlimits.duplicate':
-      'runc compatibility: duplicate rlimit types are accepted (the last one wins), as runc does; the spec wants an error',
-    'cfg.process.capabilities.ungrantable':
-      'create fails when a capability outside the runtime\'s own bounding set is requested (capset EPERM), as runc does; the spec says runtimes SHOULD NOT fail',
-    'cfgl.devices.path-exists':
-      'runc compatibility: an existing regular file at a device\'s path is kept (the device is not created, no error), as runc does; the spec wants an error',
     // ocits bug (reported): the README calls this the spec's behaviour, runtime.md's State says otherwise
     'rt.state.pid-in-hooks':
       'ocits bug: createContainer and startContainer hooks (container namespace) get the init\'s host pid; runtime.md State: "For hooks executed in the container namespace, it is the pid as seen by the container" (1 here; runc 1.1.5 passes)',
-    'rt.lifecycle.failed-create-poststop':
-      'ocits deviation (deliberate per README, which still says it follows the spec): a create failed by a hook runs no poststop hook; runtime.md continues the lifecycle at step 12 and step 13 invokes poststop (runc 1.1.5 passes)',
     // not implemented yet (README: recursive mount options refused with a clear error)
     'cfg.mounts.options-recursive': 'not implemented: recursive mount options (rro, ...) are refused with a clear error',
   },
