@@ -36,6 +36,14 @@ static HookStates hook_point(int sock, const Plan& p) {
   size_t nul = all.find('\0');
   s.creating = all.substr(0, nul);
   if (nul != std::string::npos) s.created = all.substr(nul + 1);
+  // runtime.md State: for hooks in the container's namespaces, the pid as
+  // the container sees it (ours: 1 in a new pid namespace).
+  const std::string marker = "\"pid\":\"@PID@\"";
+  const std::string mine = "\"pid\":" + std::to_string(getpid());
+  for (std::string* st : {&s.creating, &s.created}) {
+    size_t at = st->find(marker);
+    if (at != std::string::npos) st->replace(at, marker.size(), mine);
+  }
   return s;
 }
 
