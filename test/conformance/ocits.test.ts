@@ -19,9 +19,6 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
     // runc compatibility
     'rt.delete.created':
       'runc compatibility: `delete` of a created (never started) container deletes it, as runc does; the spec wants an error for a container that is not stopped',
-    // ocits bug (reported): the README calls this the spec's behaviour, runtime.md's State says otherwise
-    'rt.state.pid-in-hooks':
-      'ocits bug: createContainer and startContainer hooks (container namespace) get the init\'s host pid; runtime.md State: "For hooks executed in the container namespace, it is the pid as seen by the container" (1 here; runc 1.1.5 passes)',
     // not implemented yet (README: recursive mount options refused with a clear error)
     'cfg.mounts.options-recursive': 'not implemented: recursive mount options (rro, ...) are refused with a clear error',
   },
