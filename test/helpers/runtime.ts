@@ -89,6 +89,18 @@ export function containerIdOf(args: string[]): string | undefined {
   return undefined
 }
 
+/**
+ * The runtime is started through env(1) without NODE_OPTIONS (tap's
+ * process-info hook puts its --import there and adds it back to every child
+ * it sees spawned, so every ocits call would load it) nor NODE_EXTRA_CA_CERTS
+ * (50 ms per Node start here), unless the test sets them itself. env execs:
+ * the child's pid is the runtime's.
+ */
+function command(bin: string, argv: string[], extra?: Record<string, string | undefined>): [string, string[]] {
+  const unset = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'].filter((k) => !(extra && k in extra)).flatMap((k) => ['-u', k])
+  return ['/usr/bin/env', [...unset, bin, ...argv]]
+}
+
 function buildEnv(scope: Scope, extra?: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, [MARK_VAR]: runtimeMark(scope) }
   for (const [k, v] of Object.entries(extra ?? {})) {
@@ -153,7 +165,8 @@ export function runtime(t: Test, ropts: RuntimeOptions = {}): Runtime {
       }
       const stdio: StdioOptions = [o.input !== undefined ? 'pipe' : 'ignore', outFd, errFd]
       try {
-        child = spawn(bin, argv, { stdio, env: buildEnv(scope, o.env), cwd: o.cwd })
+        const [file, args] = command(bin, argv, o.env)
+        child = spawn(file, args, { stdio, env: buildEnv(scope, o.env), cwd: o.cwd })
       } catch (e) {
         fs.closeSync(outFd)
         fs.closeSync(errFd)
@@ -177,7 +190,8 @@ export function runtime(t: Test, ropts: RuntimeOptions = {}): Runtime {
 
   const spawnPiped = (args: string[], o: RtOptions = {}): ChildProcess => {
     const argv = argvFor(args, o)
-    return spawn(bin, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: buildEnv(scope, o.env), cwd: o.cwd })
+    const [file, cmdArgs] = command(bin, argv, o.env)
+    return spawn(file, cmdArgs, { stdio: ['pipe', 'pipe', 'pipe'], env: buildEnv(scope, o.env), cwd: o.cwd })
   }
 
   return { bin, root, rt, spawnPiped, track: (id) => void scope.ids.add(id) }
