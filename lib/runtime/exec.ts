@@ -28,7 +28,7 @@ import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { passedFds } from './fds';
 import { sendToAgent } from './seccomp';
 import { statusOf } from './status';
-import { attachTerminal, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
+import { attachTerminal, callerWindowSize, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface ExecOptions extends ExecOverrides {
   root: string;
@@ -125,6 +125,15 @@ export async function exec(o: ExecOptions): Promise<number> {
   for (const w of warnings) log.warn(w);
   const fds = passedFds(o.preserveFds);
   if (fds.env.length) plan.env = [...plan.env, ...fds.env];
+  // In the foreground the process starts before we attach: its pty gets the
+  // caller's window size from the init (unless process.consoleSize says otherwise).
+  if (proc.terminal && !o.consoleSocket && !plan.consoleRows) {
+    const ws = callerWindowSize();
+    if (ws?.rows && ws.cols) {
+      plan.consoleRows = ws.rows;
+      plan.consoleCols = ws.cols;
+    }
+  }
   const cg = s.cgroup ? loadManager(s.cgroup) : undefined;
   log.step(`exec ${o.id}: planned`);
 

@@ -62,6 +62,28 @@ export interface AttachOptions {
 }
 
 /**
+ * The window size of the caller's terminal (the first of stderr, stdout,
+ * stdin that is one, else /dev/tty), for a pty that must have it before its
+ * process starts (exec in the foreground); undefined without a terminal.
+ */
+export function callerWindowSize(): { rows: number; cols: number } | undefined {
+  const n = native();
+  for (const fd of [2, 1, 0]) {
+    const ws = n.getWinsize(fd);
+    if (ws) return ws;
+  }
+  let fd: number | undefined;
+  try {
+    fd = require('node:fs').openSync('/dev/tty', 'r+') as number;
+    return n.getWinsize(fd) ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) n.close(fd);
+  }
+}
+
+/**
  * Attach the caller's stdio to a container's pty master (received over the
  * console socket): the caller's terminal in raw mode (cfmakeraw, as runc), its
  * size copied now and on SIGWINCH. finish() (after the process exited)
