@@ -139,6 +139,31 @@ export async function exec(o: ExecOptions): Promise<number> {
 
   const n = native();
   if (!o.detach) n.setSubreaper(true);
+  // In the foreground, signals are caught from before the process exists (one
+  // that comes as it starts must not kill the runtime instead, as with runc)
+  // and delivered once it runs; with a terminal, SIGWINCH resizes the pty.
+  let target = 0;
+  const pending: NodeJS.Signals[] = [];
+  const handlers = o.detach
+    ? []
+    : FORWARDED.filter((sig) => !(proc.terminal && !o.consoleSocket && sig === 'SIGWINCH')).map((sig) => {
+        const h = () => {
+          if (!target) {
+            pending.push(sig);
+            return;
+          }
+          try {
+            process.kill(target, sig);
+          } catch {
+            /* exited */
+          }
+        };
+        process.on(sig, h);
+        return [sig, h] as const;
+      });
+  const unforward = () => {
+    for (const [sig, h] of handlers.splice(0)) process.off(sig, h);
+  };
   // With a terminal: the caller's console socket, or (foreground) a pair of
   // our own whose other end brings us the master.
   const consoleSock = proc.terminal ? consoleSocketFor(o.consoleSocket) : undefined;
@@ -198,6 +223,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     // The init sent the master before its execve: it waits on our end.
     if (ours >= 0) master = receiveMaster(ours);
   } catch (e) {
+    unforward();
     for (const p of [pid, stage1]) {
       if (!p) continue;
       try {
@@ -218,23 +244,19 @@ export async function exec(o: ExecOptions): Promise<number> {
   if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
   if (o.detach) return 0;
   const tty: AttachedTerminal | undefined = master >= 0 ? attachTerminal(master) : undefined;
-  // with a terminal, SIGWINCH resizes the pty (attachTerminal) instead of being forwarded
-  const handlers = FORWARDED.filter((sig) => !(tty && sig === 'SIGWINCH')).map((sig) => {
-    const h = () => {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        /* exited */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  target = pid;
+  for (const sig of pending.splice(0)) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* exited */
+    }
+  }
   let r;
   try {
     r = await n.waitAsync(pid);
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unforward();
     await tty?.finish();
   }
   return r.code ?? 255;
