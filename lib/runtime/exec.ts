@@ -27,6 +27,7 @@ import { Lock } from '../state/lock';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
 import { passedFds } from './fds';
 import { sendToAgent } from './seccomp';
+import { forwardSignals, NO_FORWARDING } from './signals';
 import { statusOf } from './status';
 import { attachTerminal, callerWindowSize, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
 
@@ -45,7 +46,6 @@ export interface ExecOptions extends ExecOverrides {
 /** How long the init may take to report each step. */
 const STEP_TIMEOUT_MS = 60_000;
 
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
 /** /proc/PID/ns file names, in CLONE bit terms. */
 const NS_FILES: [string, number][] = [
@@ -139,31 +139,9 @@ export async function exec(o: ExecOptions): Promise<number> {
 
   const n = native();
   if (!o.detach) n.setSubreaper(true);
-  // In the foreground, signals are caught from before the process exists (one
-  // that comes as it starts must not kill the runtime instead, as with runc)
-  // and delivered once it runs; with a terminal, SIGWINCH resizes the pty.
-  let target = 0;
-  const pending: NodeJS.Signals[] = [];
-  const handlers = o.detach
-    ? []
-    : FORWARDED.filter((sig) => !(proc.terminal && !o.consoleSocket && sig === 'SIGWINCH')).map((sig) => {
-        const h = () => {
-          if (!target) {
-            pending.push(sig);
-            return;
-          }
-          try {
-            process.kill(target, sig);
-          } catch {
-            /* exited */
-          }
-        };
-        process.on(sig, h);
-        return [sig, h] as const;
-      });
-  const unforward = () => {
-    for (const [sig, h] of handlers.splice(0)) process.off(sig, h);
-  };
+  // In the foreground, signals are caught from before the process exists and
+  // delivered once it runs; with our own terminal attach, SIGWINCH resizes the pty.
+  const signals = o.detach ? NO_FORWARDING : forwardSignals({ keepWinch: !(proc.terminal && !o.consoleSocket) });
   // With a terminal: the caller's console socket, or (foreground) a pair of
   // our own whose other end brings us the master.
   const consoleSock = proc.terminal ? consoleSocketFor(o.consoleSocket) : undefined;
@@ -223,7 +201,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     // The init sent the master before its execve: it waits on our end.
     if (ours >= 0) master = receiveMaster(ours);
   } catch (e) {
-    unforward();
+    signals.stop();
     for (const p of [pid, stage1]) {
       if (!p) continue;
       try {
@@ -244,19 +222,12 @@ export async function exec(o: ExecOptions): Promise<number> {
   if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(pid));
   if (o.detach) return 0;
   const tty: AttachedTerminal | undefined = master >= 0 ? attachTerminal(master) : undefined;
-  target = pid;
-  for (const sig of pending.splice(0)) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* exited */
-    }
-  }
+  signals.deliverTo(pid);
   let r;
   try {
     r = await n.waitAsync(pid);
   } finally {
-    unforward();
+    signals.stop();
     await tty?.finish();
   }
   return r.code ?? 255;

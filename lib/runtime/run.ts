@@ -12,6 +12,7 @@ import { Lock } from '../state/lock';
 import { Store } from '../state/store';
 import { create, type CreateOptions } from './create';
 import { del } from './delete';
+import { forwardSignals, NO_FORWARDING, type Forwarder } from './signals';
 import { startLocked } from './start';
 import { attachTerminal, receiveMaster, type AttachedTerminal } from './tty';
 
@@ -19,7 +20,6 @@ export interface RunOptions extends CreateOptions {
   detach?: boolean;
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
 export async function run(o: RunOptions): Promise<number> {
   const n = native();
@@ -28,12 +28,7 @@ export async function run(o: RunOptions): Promise<number> {
   const store = new Store(o.root);
   let master = -1;
   let tty: AttachedTerminal | undefined;
-  const handlers: (readonly [NodeJS.Signals, () => void])[] = [];
-  const pending: NodeJS.Signals[] = [];
-  let started = false;
-  const unforward = () => {
-    for (const [sig, h] of handlers.splice(0)) process.off(sig, h);
-  };
+  let signals: Forwarder = NO_FORWARDING;
   try {
     if (c.console !== undefined) {
       // The init sent the master before it reported ready: it is waiting on our end.
@@ -44,42 +39,17 @@ export async function run(o: RunOptions): Promise<number> {
       }
       tty = attachTerminal(master);
     }
-    // As runc: signals are caught from before the process starts (one that
-    // comes as it starts must not kill the runtime instead) and delivered
-    // once it runs.
-    if (!o.detach) {
-      for (const sig of FORWARDED.filter((s) => !(tty && s === 'SIGWINCH'))) {
-        const h = () => {
-          if (!started) {
-            pending.push(sig);
-            return;
-          }
-          try {
-            process.kill(c.pid, sig);
-          } catch {
-            /* exited */
-          }
-        };
-        process.on(sig, h);
-        handlers.push([sig, h] as const);
-      }
-    }
+    // caught from before the process starts, delivered once it runs
+    if (!o.detach) signals = forwardSignals({ keepWinch: !tty });
     const lock = Lock.acquire(store.dir(o.id));
     try {
       startLocked(store, c.state);
     } finally {
       lock?.release();
     }
-    started = true;
-    for (const sig of pending.splice(0)) {
-      try {
-        process.kill(c.pid, sig);
-      } catch {
-        /* exited */
-      }
-    }
+    signals.deliverTo(c.pid);
   } catch (e) {
-    unforward();
+    signals.stop();
     if (tty) await tty.finish(0);
     else if (master >= 0) n.close(master);
     del(o.root, o.id, true);
@@ -91,7 +61,7 @@ export async function run(o: RunOptions): Promise<number> {
   try {
     r = await n.waitAsync(c.pid);
   } finally {
-    unforward();
+    signals.stop();
     log.step(`run ${o.id}: exited`);
     try {
       del(o.root, o.id, true);
