@@ -46,10 +46,15 @@ export function del(root: string, id: string, force = false): void {
   const lock = Lock.acquire(store.dir(id));
   if (!lock) return missing();
   try {
+    // another runtime's entry (or a damaged one) is an error: never removed
     const s = store.read(id);
     if (!s || s.creating) {
       // A create that died half way (we hold its lock, so it is gone).
       if (!s && !force) throw new OcitsError('ENOTFOUND', `container ${id} does not exist`);
+      const strangers = s ? [] : store.strangerFiles(id);
+      if (strangers.length) {
+        throw new OcitsError('EFOREIGN', `container ${id} was not created by ocits (${store.dir(id)} holds ${strangers.join(', ')} and no state.json); ocits leaves it alone`);
+      }
       return destroy(store, s, id);
     }
     const status = statusOf(s, store.dir(id));
