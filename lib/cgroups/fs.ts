@@ -10,7 +10,7 @@ import type { CgroupManager, CgroupMode, SavedCgroup } from './types';
 import { copyCpusetDown } from './cpuset';
 import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files';
 import { type HierarchyDir } from './paths';
-import { freezerOf, setFrozen } from './freezer';
+import { freezerOf, isFreezing, setFrozen } from './freezer';
 import { readStats, type Stats } from './stats';
 import { applyResources } from './resources';
 import type { LinuxResources } from '../spec/types';
@@ -286,6 +286,10 @@ export class FsManager implements CgroupManager {
 
   thaw(): void {
     setFrozen(this.paths, false);
+  }
+
+  freezing(): boolean {
+    return isFreezing(this.paths);
   }
 
   stats(): Stats {

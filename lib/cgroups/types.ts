@@ -51,6 +51,8 @@ export interface CgroupManager {
   freeze(): void;
   /** THAWED / 0, likewise. */
   thaw(): void;
+  /** Frozen or freezing, by itself or an ancestor (a process placed in it would not run); false where it does not exist. */
+  freezing(): boolean;
   /** Counters of the cgroup in runc's events layout (stats.ts). */
   stats(): import('./stats').Stats;
   /** What the state store keeps; loadManager(saved) rebuilds the manager. */

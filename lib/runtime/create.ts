@@ -189,6 +189,11 @@ function createHooks(spec: Spec, state: StoredState, pid: number): Buffer {
   return out;
 }
 
+function frozenCgroup(cg: CgroupManager): OcitsError {
+  const dir = cg.paths.freezer ?? cg.paths.unified ?? Object.values(cg.paths)[0];
+  return new OcitsError('ECGROUP', `container's cgroup unexpectedly frozen (${dir} is frozen or freezing: thaw it, or use another linux.cgroupsPath)`);
+}
+
 export function create(o: CreateOptions): Created {
   const store = new Store(o.root);
   if (!o.systemdCgroup) primeMigration();
@@ -222,6 +227,9 @@ export function create(o: CreateOptions): Created {
   const userns = planUserNamespace(spec);
   const planBytes = encodePlan(plan);
   log.step(`create ${o.id}: planned`);
+  // As runc: an init placed in a frozen cgroup would never report; refuse at
+  // once (and leave a cgroup that was there, frozen, alone).
+  if (cg.freezing()) throw frozenCgroup(cg);
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
@@ -274,6 +282,8 @@ export function create(o: CreateOptions): Created {
     if (inUse) log.warn(`container's cgroup is not empty: ${inUse} process(es) found`);
     else undo.push(() => cg.destroy());
     cg.create();
+    // a new cgroup below a frozen one is frozen too
+    if (cg.freezing()) throw frozenCgroup(cg);
     // device rules: v1 devices.allow/deny where the controller is v1, else the v2 eBPF program
     applyDevices(cg, spec, native);
     // linux.resources before the init joins (runc's order); an error names the field

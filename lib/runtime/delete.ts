@@ -9,13 +9,15 @@ import { native } from '../native';
 import { Lock } from '../state/lock';
 import { Store, type StoredState } from '../state/store';
 import { runHooksWarn, stateForHook } from './hooks';
-import { statusOf } from './status';
+import { signalInit } from './kill';
+import { statusOf, type Status } from './status';
 
 const KILL_WAIT_MS = 10_000;
 
-function killInit(s: StoredState): void {
+/** SIGKILL the init (a paused one is thawed after it, or it would not die) and wait until it is gone. */
+function killInit(s: StoredState, status: Status): void {
   try {
-    process.kill(s.pid, 'SIGKILL');
+    signalInit(s, status, 9);
   } catch {
     return; // already gone
   }
@@ -60,9 +62,9 @@ export function del(root: string, id: string, force = false): void {
     const status = statusOf(s, store.dir(id));
     if (status === 'running' || status === 'paused') {
       if (!force) throw new OcitsError('ESTATE', `cannot delete container ${id} that is not stopped: ${status}`);
-      killInit(s);
+      killInit(s, status);
     } else if (status === 'created') {
-      killInit(s);
+      killInit(s, status);
     }
     destroy(store, s, id);
   } finally {
