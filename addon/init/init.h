@@ -91,7 +91,9 @@ void apply_oom_score(const Plan& p);
 void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);
 void apply_caps(const Plan& p);
+bool enter_cwd(const Plan& p, bool may_retry);  // false: refused (EACCES/EPERM) and may_retry: try again later
 std::string look_path(const Plan& p);
+void check_executable(const std::string& path);  // as the container's user (faccessat AT_EACCESS, noexec mounts too)
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
 

@@ -82,15 +82,18 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   apply_rlimits(p);
   apply_process_extras(p);
   apply_lsm_exec_labels(p);
-  std::string exe = look_path(p);
   *home_out = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
   Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)
   const Plan& caps = seccomp_caps_plan(p, &held);
+  // As runc: the cwd is entered before the ids change (a directory only root
+  // can enter, /root with uid 42), and again after them when root was refused
+  // (a directory only the container's user can enter: a volume it owns).
+  bool cwd_later = !enter_cwd(p, true);
   drop_bounding_caps(caps);
   set_user(caps);
+  if (cwd_later) enter_cwd(p, false);
   apply_caps(caps);
-  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
   {
     // The cwd must be inside the container: a magic link such as
     // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
@@ -99,6 +102,11 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
   }
+  // As runc: the program is looked up (PATH, a relative name against the
+  // cwd) as the container's user, and must be executable by it, so that
+  // create fails rather than start.
+  std::string exe = look_path(p);
+  check_executable(exe);
   umask(p.umask);
   seccomp_before_ready(sock, p);
   return exe;
