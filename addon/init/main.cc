@@ -151,6 +151,9 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   if (overlap) await_cgroup(sock, p);
   HookStates states = hook_point(sock, p);
   std::string why;
+  // As runc: createContainer hooks run with the container's root as their
+  // working directory (a hook writing ./lib/x writes into the rootfs).
+  if (!p.create_container_hooks.empty() && chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
   if (!run_hooks(p.create_container_hooks, states.creating, "createContainer", &why)) fail(0, "%s", why.c_str());
   pivot_into_rootfs(p);
   if (p.flags & PF_TERMINAL) setup_console(p, console_sock, true);

@@ -200,6 +200,11 @@ export function create(o: CreateOptions): Created {
   const bundle = path.resolve(o.bundle);
   // Everything that can be checked without touching the host comes first.
   const spec = loadConfig(bundle);
+  // As runc: create (and run) works in the bundle directory, so that the
+  // hooks it runs (prestart, createRuntime; poststart and poststop in `run`)
+  // have it as their working directory. Paths of the command line are
+  // absolute already (lib/cli/create.ts).
+  process.chdir(bundle);
   log.step(`create ${o.id}: config valid`);
   const rootfs = resolveRootfs(spec, bundle);
   const terminal = !!spec.process?.terminal;
