@@ -58,6 +58,8 @@ enum PlanFlags : uint32_t {
 enum MountExt : uint32_t {
   ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
   ME_TMPCOPYUP = 1u << 1,   // a tmpfs filled with a copy of the directory it covers
+  ME_ORDINARY_DIR = 1u << 2,  // proc/sysfs: no symlink (nor non-directory) on the destination's path
+  ME_DEFER_RO = 1u << 3,      // mounted read-write, made read-only in finalize_rootfs
 };
 
 // The hook point announced with MSG_HOOKS (after the mounts, before

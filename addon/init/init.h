@@ -15,6 +15,7 @@ struct MountEntry {
   uint64_t flags = 0;
   uint32_t ext = 0;
   std::vector<uint64_t> propagation;
+  uint64_t attr_set = 0, attr_clr = 0;  // recursive options: mount_setattr(AT_RECURSIVE)
 };
 struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
 struct KeyValue { std::string key, value; };

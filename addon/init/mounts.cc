@@ -205,7 +205,49 @@ static void copy_tree(int src, int dst, const std::string& where) {
   closedir(d);
 }
 
+// As runc: proc and sysfs are mounted on an ordinary directory only, never
+// through a symlink (even one that stays inside the rootfs) at any depth of
+// the path. Missing components are fine: they are created as directories.
+static void check_ordinary_dir(int rootfd, const MountEntry& m) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  std::string rel = m.dest.size() > 1 ? m.dest.substr(1) : ".";
+  int fd;
+  do fd = static_cast<int>(syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how));
+  while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd >= 0) {
+    close(fd);
+    return;
+  }
+  if (errno == ENOENT) return;
+  const char* what = errno == ELOOP ? "a symlink on its path" : errno == ENOTDIR ? "not a directory on its path" : nullptr;
+  if (!what) fail_errno("mount %s on %s", m.fstype.c_str(), m.dest.c_str());
+  fail(0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory (%s)", m.fstype.c_str(), m.dest.c_str(),
+       m.fstype.c_str(), what);
+}
+
+// The recursive options (rro, rnosuid, ...): mount_setattr with AT_RECURSIVE
+// on the mount now at the destination and everything below it.
+static void apply_recursive_attrs(int rootfd, const MountEntry& m) {
+  if (!m.attr_set && !m.attr_clr) return;
+  int fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = m.attr_set;
+  attr.attr_clr = m.attr_clr;
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    if (errno == ENOSYS)
+      fail(ENOSYS, "mount %s: recursive mount options (rro, rnosuid, ...) need mount_setattr(2), Linux 5.12 or later",
+           m.dest.c_str());
+    fail_errno("mount %s: set the recursive mount options (mount_setattr)", m.dest.c_str());
+  }
+  close(fd);
+}
+
 static void mount_one(int rootfd, const MountEntry& m) {
+  if (m.ext & ME_ORDINARY_DIR) check_ordinary_dir(rootfd, m);
   bool bind = (m.ext & ME_BIND) != 0;
   bool remount_only = (m.flags & MS_REMOUNT) && !bind;
   bool is_file = false;
@@ -238,7 +280,9 @@ static void mount_one(int rootfd, const MountEntry& m) {
       under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (under < 0) fail_errno("mount %s (tmpcopyup): open the directory", m.dest.c_str());
     }
-    unsigned long first = under >= 0 ? m.flags & ~MS_RDONLY : m.flags;  // a copy-up tmpfs goes read-only once filled
+    // a copy-up tmpfs goes read-only once filled; a deferred one once the rootfs is complete
+    bool deferred = (m.ext & ME_DEFER_RO) != 0;
+    unsigned long first = under >= 0 || deferred ? m.flags & ~MS_RDONLY : m.flags;
     if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), first, data) < 0) {
       // As runc 1.1: no fallback. The kernel lets a user namespace mount sysfs
       // only with a network namespace of its own.
@@ -258,7 +302,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       close(tmp);
       close(under);
     }
-    if (first != m.flags) {
+    if (first != m.flags && !deferred) {
       close(fd);
       fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
       target = fd_path(fd);
@@ -274,6 +318,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       if (mount(nullptr, target.c_str(), nullptr, pf, nullptr) < 0) fail_errno("set propagation of %s", m.dest.c_str());
   }
   close(fd);
+  apply_recursive_attrs(rootfd, m);
 }
 
 static void dev_symlinks(int rootfd) {
@@ -446,7 +491,21 @@ static void write_sysctl(const KeyValue& kv) {
   close(fd);
 }
 
+// The read-only mounts that had to stay writable until the rootfs was
+// complete (later mount points, devices, /dev/console, the cwd inside them).
+// As runc's remountReadonly: a bind remount, which a user namespace may do.
+static void remount_deferred_readonly(const Plan& p) {
+  // After pivot_root (or chroot) a path resolves inside the container's root,
+  // which may have no /proc for the fd paths used before it.
+  for (const MountEntry& m : p.mounts) {
+    if (!(m.ext & ME_DEFER_RO)) continue;
+    unsigned long f = (m.flags & ~MS_REC) | MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (remount_keeping_locked(nullptr, m.dest.c_str(), f) < 0) fail_errno("remount %s read-only", m.dest.c_str());
+  }
+}
+
 void finalize_rootfs(const Plan& p) {
+  remount_deferred_readonly(p);
   for (const KeyValue& kv : p.sysctls) write_sysctl(kv);
   for (const std::string& r : p.readonly) readonly_path(r);
   for (const std::string& m : p.masked) mask_path(m);

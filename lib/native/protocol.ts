@@ -39,6 +39,10 @@ export const enum PlanFlag {
 export const enum MountExt {
   BIND = 1 << 0,
   TMPCOPYUP = 1 << 1,
+  /** proc or sysfs: every component of the destination must be an ordinary directory (no symlink), as runc */
+  ORDINARY_DIR = 1 << 2,
+  /** read-only once the rootfs is complete (later mounts, devices or the cwd need it writable first) */
+  DEFER_RO = 1 << 3,
 }
 
 /**

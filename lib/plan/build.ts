@@ -108,14 +108,15 @@ function toU64(v: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): PlanMount[] {
+function cgroupMounts(m: Mount, i: number, flags: number, attrs: { attrSet: number; attrClr: number }, ctx: PlanContext): PlanMount[] {
   const dest = m.destination;
   if (!ctx.cgroupHierarchies) {
-    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [] }];
+    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], ...attrs }];
   }
+  const none = { attrSet: 0, attrClr: 0 };
   const perMount = flags & ~MS.RDONLY;
   const out: PlanMount[] = [
-    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [] },
+    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], ...none },
   ];
   for (const h of ctx.cgroupHierarchies) {
     out.push({
@@ -126,10 +127,12 @@ function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): Pla
       flags: flags | MS.BIND | MS.REC,
       ext: MountExt.BIND,
       propagation: [],
+      ...none,
     });
   }
-  if (flags & MS.RDONLY) {
-    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [] });
+  // last, over the whole tree: ro, and the recursive options
+  if (flags & MS.RDONLY || attrs.attrSet || attrs.attrClr) {
+    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], ...attrs });
   }
   void i;
   return out;
@@ -146,7 +149,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
     if (m.uidMappings || m.gidMappings) throw unsupported(`${ptr}/uidMappings`, 'an idmapped mount');
     const bind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
-      mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, ctx));
+      mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, { attrSet: opts.attrSet, attrClr: opts.attrClr }, ctx));
       return;
     }
     // As runc: tmpcopyup means something for a tmpfs only.
@@ -166,8 +169,11 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       fstype: bind ? 'bind' : m.type!,
       data: bind ? opts.data : labelMountData(m.type!, opts.data, mountLabel),
       flags: bind ? opts.flags | MS.BIND : opts.flags,
-      ext: bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0,
+      // As runc: proc and sysfs only on an ordinary directory (never through a symlink)
+      ext: (bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0) | (!bind && (m.type === 'proc' || m.type === 'sysfs') ? MountExt.ORDINARY_DIR : 0),
       propagation: opts.propagation,
+      attrSet: opts.attrSet,
+      attrClr: opts.attrClr,
     });
   });
   return { mounts, bindsDev };
@@ -193,6 +199,30 @@ function planDevices(spec: Spec): PlanDevice[] {
     });
   });
   return [...byPath.values()];
+}
+
+const under = (p: string, dir: string) => dir === '/' ? p !== '/' : p.startsWith(dir + '/');
+
+/**
+ * A read-only mount of a new filesystem (tmpfs, ...) that the rest of the
+ * rootfs setup needs to write into (a later mount's mount point, the default
+ * devices and /dev symlinks, /dev/console, the cwd) is mounted read-write and
+ * made read-only once those are done (runc does so for /dev and tmpfs). Bind
+ * mounts are never delayed: their inside is a host directory.
+ */
+export function deferReadonly(mounts: PlanMount[], needs: { dev: boolean; cwd: string; devices: string[] }): void {
+  mounts.forEach((m, i) => {
+    if (!(m.flags & MS.RDONLY) || m.ext & MountExt.BIND || m.flags & MS.REMOUNT || !m.fstype) return;
+    const later = mounts.slice(i + 1);
+    if (later.some((l) => l.destination === m.destination)) return; // covered: nothing will write into it
+    const needed =
+      later.some((l) => under(l.destination, m.destination)) ||
+      (needs.dev && (m.destination === '/dev' || under('/dev', m.destination))) ||
+      needs.devices.some((d) => under(d, m.destination)) ||
+      under(needs.cwd, m.destination) ||
+      needs.cwd === m.destination;
+    if (needed) m.ext |= MountExt.DEFER_RO;
+  });
 }
 
 const HOOK_NAMES: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
@@ -297,6 +327,12 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   // console socket; consoleSize applies only when both values are set (runc).
   if (proc.terminal) flags |= PlanFlag.TERMINAL;
   const consoleSize = proc.terminal ? planConsoleSize(proc.consoleSize) : { rows: 0, cols: 0 };
+  const devices = bindsDev ? [] : planDevices(spec);
+  deferReadonly(mounts, {
+    dev: !bindsDev || !!proc.terminal,
+    cwd: proc.cwd ? path.posix.resolve('/', proc.cwd) : '/',
+    devices: devices.map((d) => d.path),
+  });
 
   let rootPropagation = 0;
   if (linux.rootfsPropagation) {
@@ -344,7 +380,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     hostname: spec.hostname ?? '',
     domainname: spec.domainname ?? '',
     mounts,
-    devices: bindsDev ? [] : planDevices(spec),
+    devices,
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctls: Object.entries(linux.sysctl ?? {}),
