@@ -341,34 +341,75 @@ static void dev_symlinks(int rootfd) {
   close(dfd);
 }
 
-// The mount point (from /proc/self/mountinfo) under which `path` lies.
-static std::string mount_point_of(const std::string& path) {
+struct MountLine { std::string root, mountpoint, fstype; };
+
+static std::string unescape_mountinfo(const char* tok) {
+  std::string out;
+  for (const char* c = tok; *c; c++) {  // undo the octal escapes (\040 ...)
+    if (c[0] == '\\' && c[1] >= '0' && c[1] <= '7' && c[2] && c[3]) {
+      out += static_cast<char>((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
+      c += 3;
+    } else {
+      out += *c;
+    }
+  }
+  return out;
+}
+
+// Every line of /proc/self/mountinfo: root, mount point, filesystem type.
+static std::vector<MountLine> read_mountinfo() {
   FILE* f = fopen("/proc/self/mountinfo", "re");
   if (!f) fail_errno("open /proc/self/mountinfo");
-  std::string best = "/";
+  std::vector<MountLine> out;
   char* line = nullptr;
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
-    // id parent major:minor root mountpoint ...
+    // id parent major:minor root mountpoint options [optional...] - fstype source super
+    std::vector<char*> tok;
     char* save = nullptr;
-    char* tok = strtok_r(line, " ", &save);
-    for (int i = 0; tok && i < 4; i++) tok = strtok_r(nullptr, " ", &save);
-    if (!tok) continue;
-    std::string mp;
-    for (const char* c = tok; *c; c++) {  // undo the octal escapes (\040 ...)
-      if (c[0] == '\\' && c[1] >= '0' && c[1] <= '7' && c[2] && c[3]) {
-        mp += static_cast<char>((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
-        c += 3;
-      } else {
-        mp += *c;
-      }
-    }
-    bool under = path == mp || (path.compare(0, mp.size(), mp) == 0 && (mp == "/" || path[mp.size()] == '/'));
-    if (under && mp.size() >= best.size()) best = mp;
+    for (char* t = strtok_r(line, " \n", &save); t; t = strtok_r(nullptr, " \n", &save)) tok.push_back(t);
+    if (tok.size() < 5) continue;
+    MountLine m{unescape_mountinfo(tok[3]), unescape_mountinfo(tok[4]), ""};
+    for (size_t i = 5; i + 1 < tok.size(); i++)
+      if (!strcmp(tok[i], "-")) { m.fstype = tok[i + 1]; break; }
+    out.push_back(m);
   }
   free(line);
   fclose(f);
+  return out;
+}
+
+static bool path_under(const std::string& path, const std::string& dir) {
+  return path == dir || (path.compare(0, dir.size(), dir) == 0 && (dir == "/" || path[dir.size()] == '/'));
+}
+
+// The mount point (from /proc/self/mountinfo) under which `path` lies.
+static std::string mount_point_of(const std::string& path) {
+  std::string best = "/";
+  for (const MountLine& m : read_mountinfo())
+    if (path_under(path, m.mountpoint) && m.mountpoint.size() >= best.size()) best = m.mountpoint;
   return best;
+}
+
+// --no-pivot: chroot leaves the host's procfs and sysfs mounts reachable in
+// the container's mount namespace, and the kernel lets a process that sees a
+// full procfs mount a fresh one (in a new user and pid namespace), which
+// masked paths do not cover. As runc's msMoveRoot: every full proc or sysfs
+// mount outside the rootfs is detached (made a slave first, so that nothing
+// propagates to the host), or covered with a tmpfs where that is refused.
+static void mask_host_pseudo_filesystems(const std::string& rootfs) {
+  for (const MountLine& m : read_mountinfo()) {
+    if (m.root != "/" || (m.fstype != "proc" && m.fstype != "sysfs") || path_under(m.mountpoint, rootfs)) continue;
+    const char* p = m.mountpoint.c_str();
+    if (mount(nullptr, p, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;  // under one detached already
+      fail_errno("--no-pivot: make %s a slave", p);
+    }
+    if (umount2(p, MNT_DETACH) < 0) {
+      if (errno != EINVAL && errno != EPERM) fail_errno("--no-pivot: detach the host's %s (%s)", p, m.fstype.c_str());
+      if (mount("tmpfs", p, "tmpfs", 0, nullptr) < 0) fail_errno("--no-pivot: cover the host's %s (%s)", p, m.fstype.c_str());
+    }
+  }
 }
 
 void prepare_rootfs(const Plan& p) {
@@ -405,6 +446,7 @@ void prepare_rootfs(const Plan& p) {
 
 void pivot_into_rootfs(const Plan& p) {
   if (p.flags & PF_NO_PIVOT) {
+    mask_host_pseudo_filesystems(p.rootfs);
     if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
     if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail_errno("move rootfs onto / (--no-pivot)");
     if (chroot(".") < 0) fail_errno("chroot (--no-pivot)");

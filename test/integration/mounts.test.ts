@@ -39,6 +39,13 @@ async function runScript(
   return { ...res, bundle: b }
 }
 
+const REFERENCE = '/usr/sbin/runc'
+/** The runtime under test, and runc beside it when installed (and not itself the one under test). */
+function withRunc(): [string, string | undefined][] {
+  const out: [string, string | undefined][] = [['runtime', undefined]]
+  if (fs.existsSync(REFERENCE) && isOcits()) out.push(['runc', REFERENCE])
+  return out
+}
 
 t.test('hostname, pid namespace, /proc', async (t) => {
   const res = await runScript(
@@ -297,6 +304,30 @@ t.test('--no-pivot', async (t) => {
   t.match(s.write, /Read-only file system/, 'readonly root still applies')
 })
 
+// As runc: the host's procfs and sysfs outside the rootfs are detached before
+// the chroot, so that the kernel refuses a fresh procfs mount (which would
+// bypass maskedPaths) to a process that unshares a user and pid namespace.
+t.test('--no-pivot: no fresh procfs from a new user and pid namespace (maskedPaths hold)', async (t) => {
+  const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE']
+  const script = 'unshare -mrpf sh -c "mount -t proc none /proc 2>/dev/null && echo mounted || echo refused; wc -c < /proc/timer_list"'
+  for (const [name, bin] of withRunc()) {
+    for (const extra of [[], ['--no-pivot']]) {
+      const r = runtime(t, bin ? { bin } : {})
+      const b = makeBundle(t, (c) => {
+        c.root.readonly = false
+        c.process.args = ['sh', '-c', script]
+        for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k] = caps
+        c.process.capabilities.ambient = []
+      })
+      const res = await r.rt(['run', ...extra, '--bundle', b.dir, b.id])
+      const how = `${name}${extra.length ? ' --no-pivot' : ''}`
+      t.equal(res.code, 0, `${how}: the container ran`, diag(res))
+      t.equal(res.stdout.replace(/\s+/g, ' ').trim(), 'refused 0', `${how}: the fresh procfs is refused; /proc/timer_list stays masked`)
+      await assertNoTrace(t, traceOf(r.root, b), how)
+    }
+  }
+})
+
 t.test('tmpcopyup: a tmpfs that starts with a copy of the directory it covers (Podman --read-only)', async (t) => {
   const listing = 'cd /data && find . | sort | while read f; do echo "$f $(stat -c "%a %u:%g %Y" "$f") $(readlink "$f")"; done; echo ---; cat /data/sub/file; echo new > /data/added && echo writable; echo ---; grep " /data " /proc/self/mounts | cut -d" " -f3,4 | cut -d, -f1'
   const res = await runScript(t, listing, (c, b) => {
@@ -329,14 +360,6 @@ t.test('tmpcopyup: a tmpfs that starts with a copy of the directory it covers (P
   })
   t.equal(ro.stdout, 'filled first\nread-only\n', '"ro" with tmpcopyup: filled, then read-only')
 })
-
-const REFERENCE = '/usr/sbin/runc'
-/** The runtime under test, and runc beside it when installed (and not itself the one under test). */
-function withRunc(): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync(REFERENCE) && isOcits()) out.push(['runc', REFERENCE])
-  return out
-}
 
 // As runc: proc and sysfs are mounted on an ordinary directory only.
 t.test('proc or sysfs on a symlink (even one inside the rootfs), at any depth, is refused', async (t) => {
