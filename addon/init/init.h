@@ -16,6 +16,7 @@ struct MountEntry {
   uint32_t ext = 0;
   std::vector<uint64_t> propagation;
   uint64_t attr_set = 0, attr_clr = 0;  // recursive options: mount_setattr(AT_RECURSIVE)
+  int source_fd = -1;                   // not in the plan: the bind source opened outside the user namespace
 };
 struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
 struct KeyValue { std::string key, value; };
@@ -82,6 +83,11 @@ void pivot_into_rootfs(const Plan& p);
 void finalize_rootfs(const Plan& p);  // after pivot: sysctls, readonly/masked paths, ro root
 int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err);
 void create_devices(const Plan& p, int rootfd);
+
+// bindsources.cc: with a user namespace, bind sources are opened by the host's
+// root (a helper forked before any namespace), in the container's mount namespace.
+int start_bind_source_opener(const Plan& p);      // before join_namespaces; -1: not needed
+void receive_bind_sources(int helper, Plan* p);   // once the namespaces exist: sets MountEntry::source_fd
 
 // process.cc
 void join_session_keyring(const Plan& p);

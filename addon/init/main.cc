@@ -239,12 +239,14 @@ int main(int argc, char** argv) {
   }
   apply_oom_score(p);
 
+  int opener = start_bind_source_opener(p);
   join_namespaces(p);
   create_user_namespace(sock, p);
   // The cgroup namespace is the init's, once in its cgroup.
   uint32_t now = p.clone_flags & ~static_cast<uint32_t>(CLONE_NEWCGROUP | CLONE_NEWUSER);
   if (now && unshare(static_cast<int>(now)) < 0) fail_errno("create namespaces (linux.namespaces)");
   set_time_offsets(p);
+  receive_bind_sources(opener, &p);
   become_root(p);
 
   pid_t child = fork();

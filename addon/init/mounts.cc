@@ -251,9 +251,11 @@ static void mount_one(int rootfd, const MountEntry& m) {
   bool bind = (m.ext & ME_BIND) != 0;
   bool remount_only = (m.flags & MS_REMOUNT) && !bind;
   bool is_file = false;
+  // a source opened outside the user namespace (bindsources.cc) is mounted from its fd
+  std::string source = m.source_fd >= 0 ? fd_path(m.source_fd) : m.source;
   if (bind) {
     struct stat st;
-    if (stat(m.source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", m.dest.c_str(), m.source.c_str());
+    if (stat(source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", m.dest.c_str(), m.source.c_str());
     is_file = !S_ISDIR(st.st_mode);
   }
   int fd = resolve_or_fail(rootfd, m.dest, !remount_only, is_file, "mount");
@@ -262,8 +264,9 @@ static void mount_one(int rootfd, const MountEntry& m) {
   if (remount_only) {
     if (mount(nullptr, target.c_str(), nullptr, m.flags, data) < 0) fail_errno("remount %s", m.dest.c_str());
   } else if (bind) {
-    if (mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
+    if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
       fail_errno("mount %s on %s (bind)", m.source.c_str(), m.dest.c_str());
+    if (m.source_fd >= 0) close(m.source_fd);
     unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
     if (rest) {
       close(fd);
