@@ -52,6 +52,8 @@ enum PlanFlags : uint32_t {
   PF_EXEC = 1u << 16,             // exec into a running container: join its namespaces (plan.joins), chroot to
                                   // plan.rootfs (/proc/PID/root), no rootfs setup, no fifo; success is the
                                   // socket closing on execve
+  PF_HOST_MOUNT_NS = 1u << 17,    // no mount namespace: the rootfs is prepared in the runtime's (host propagation
+                                  // untouched, the rootfs bind made private), the root entered with chroot
 };
 
 // Mount entry flag bits ("ext" field of a mount).

@@ -132,7 +132,10 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   std::string start_time = own_start_time();
   // A cgroup namespace must be rooted in the container's cgroup, and so must
   // a cgroup2 mount made inside it: then nothing may overlap with the join.
-  bool overlap = !(p.clone_flags & CLONE_NEWCGROUP);
+  // Without a mount namespace the mounts are the host's: none is made before
+  // the init is in its cgroup, so that a delete --force of a create cut off
+  // half way finds (and kills) whatever could still be mounting.
+  bool overlap = !(p.clone_flags & CLONE_NEWCGROUP) && !(p.flags & PF_HOST_MOUNT_NS);
   if (!overlap) await_cgroup(sock, p);
   if ((p.flags & PF_SET_HOSTNAME) && sethostname(p.hostname.data(), p.hostname.size()) < 0)
     fail_errno("set hostname %s", p.hostname.c_str());

@@ -415,7 +415,19 @@ static void mask_host_pseudo_filesystems(const std::string& rootfs) {
   }
 }
 
+// Without a mount namespace, the mounts are the host's: nothing of the
+// host's own changes (its propagation stays); the rootfs gets a bind of
+// itself, made private, under which every mount of the container goes (and
+// which delete detaches, lib/runtime/hostmounts.ts).
+static void bind_rootfs_in_host_namespace(const Plan& p) {
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) fail_errno("bind mount rootfs %s", p.rootfs.c_str());
+  if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) < 0) fail_errno("make the rootfs bind %s private", p.rootfs.c_str());
+}
+
 void prepare_rootfs(const Plan& p) {
+  if (p.flags & PF_HOST_MOUNT_NS) {
+    bind_rootfs_in_host_namespace(p);
+  } else {
   unsigned long prop = p.root_propagation ? p.root_propagation : (MS_SLAVE | MS_REC);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail_errno("set propagation of / (rootfsPropagation)");
   // As runc: the mount the rootfs lies in is made private, so that the bind
@@ -430,6 +442,7 @@ void prepare_rootfs(const Plan& p) {
       fail(e, "bind mount rootfs %s (in a user namespace, the container's root must be able to reach the rootfs: "
                  "every directory above it searchable by its host uid)", p.rootfs.c_str());
     fail(e, "bind mount rootfs %s", p.rootfs.c_str());
+  }
   }
   int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
@@ -448,6 +461,14 @@ void prepare_rootfs(const Plan& p) {
 }
 
 void pivot_into_rootfs(const Plan& p) {
+  if (p.flags & PF_HOST_MOUNT_NS) {
+    // the host's mount namespace: its / is never moved or pivoted, and its
+    // procfs and sysfs are the host's to keep
+    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
+    if (chroot(".") < 0) fail_errno("chroot %s (no mount namespace)", p.rootfs.c_str());
+    if (chdir("/") < 0) fail_errno("chdir /");
+    return;
+  }
   if (p.flags & PF_NO_PIVOT) {
     mask_host_pseudo_filesystems(p.rootfs);
     if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());

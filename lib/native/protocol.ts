@@ -34,6 +34,8 @@ export const enum PlanFlag {
   SECCOMP_NOTIFY = 1 << 14,
   TERMINAL = 1 << 15,
   EXEC = 1 << 16,
+  /** no mount namespace: the rootfs is prepared in the runtime's, the root entered with chroot */
+  HOST_MOUNT_NS = 1 << 17,
 }
 
 export const enum MountExt {

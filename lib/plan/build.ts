@@ -296,7 +296,19 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
       if (ns.type === 'network') flags |= PlanFlag.LOOPBACK;
     }
   });
-  if (!seen.has('mount')) throw invalid('/linux/namespaces', 'a mount namespace is required');
+  // config-linux.md: a namespace type that is not listed is the runtime's.
+  // Without a mount namespace the rootfs is prepared in the runtime's (the
+  // init never changes the propagation of the host's mounts, and delete
+  // removes every mount it made) and entered with chroot.
+  if (!seen.has('mount')) {
+    flags |= PlanFlag.HOST_MOUNT_NS;
+    if (cloneFlags & CLONE.user || joins.some((j) => j.type === CLONE.user)) {
+      throw invalid('/linux/namespaces', 'a new user namespace needs a mount namespace too: its root cannot mount in the runtime\'s mount namespace');
+    }
+    if (linux.rootfsPropagation) {
+      throw invalid('/linux/rootfsPropagation', "needs a mount namespace: without one it would change the propagation of the host's /");
+    }
+  }
   // In a user namespace (new or joined) the init cannot mknod: device nodes
   // are bind mounts of the host's, as runc. The parent writes the id maps.
   const userns = planUserNamespace(spec, ctx.warnings);

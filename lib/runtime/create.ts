@@ -10,7 +10,7 @@ import { applyDevices } from '../cgroups/devices';
 import { OcitsError, wrapError } from '../errors';
 import * as log from '../log';
 import { initPath, native } from '../native';
-import { Msg } from '../native/protocol';
+import { Msg, PlanFlag } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
 import { checkRlimits, dropUngrantableCaps } from '../plan/process';
@@ -20,6 +20,7 @@ import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
+import { recordHostMounts, removeHostMounts } from './hostmounts';
 import { runHooks, runHooksWarn, stateForHook } from './hooks';
 import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
@@ -277,6 +278,9 @@ export function create(o: CreateOptions): Created {
     const laterHooks = storedHooks(spec);
     if (laterHooks) state.hooks = laterHooks;
     n.mkfifo(fifoPath, 0o622);
+    // No mount namespace: the init mounts in ours. Recorded before it runs,
+    // so that delete --force of a create killed half way removes them.
+    if (plan.flags & PlanFlag.HOST_MOUNT_NS) state.hostMounts = recordHostMounts(rootfs);
     // Recorded before the cgroup exists, so that `delete --force` of a create
     // killed half way knows what to remove.
     state.cgroup = cg.toJSON();
@@ -305,6 +309,14 @@ export function create(o: CreateOptions): Created {
     stage1 = spawned.pid;
     initSpawned = true;
     log.step(`create ${o.id}: init spawned`);
+    // (undone after the init is killed below: once it is gone, nothing mounts any more)
+    if (state.hostMounts) {
+      const hm = state.hostMounts;
+      undo.push(() => {
+        if (pid) n.awaitExit(pid, 5000);
+        removeHostMounts(hm);
+      });
+    }
     undo.push(() => {
       if (pid) {
         try {

@@ -8,6 +8,7 @@ import { OcitsError } from '../errors';
 import { native } from '../native';
 import { Lock } from '../state/lock';
 import { Store, type StoredState } from '../state/store';
+import { removeHostMounts } from './hostmounts';
 import { runHooksWarn, stateForHook } from './hooks';
 import { signalInit } from './kill';
 import { statusOf, type Status } from './status';
@@ -35,6 +36,8 @@ function destroy(store: Store, s: StoredState | undefined, id: string): void {
   // With a pid namespace of its own, nothing of the container outlives its
   // init: what is left in the cgroup belongs to a container sharing it.
   if (s?.cgroup) loadManager(s.cgroup).destroy({ keepOthers: !!s.newPidNs && !s.creating && s.pid > 0 });
+  // no mount namespace: its mounts are in ours (every process that could still mount is gone now)
+  if (s?.hostMounts) removeHostMounts(s.hostMounts);
   if (s && !s.creating && s.hooks?.poststop?.length) runHooksWarn('poststop', s.hooks.poststop, stateForHook(s, 'stopped', 0));
   store.remove(id);
 }

@@ -34,6 +34,8 @@ export interface StoredState {
   systemdCgroup: boolean;
   /** the init is in a new pid namespace (its exit kills every process of the container) */
   newPidNs: boolean;
+  /** no mount namespace: the rootfs, and the mounts it had before create (lib/runtime/hostmounts.ts) */
+  hostMounts?: { rootfs: string; before: number[] };
   /** the hooks of later commands, from config.json at create (later edits of it change nothing, as runc) */
   hooks?: { startContainer?: Hook[]; poststart?: Hook[]; poststop?: Hook[] };
 }
@@ -71,6 +73,10 @@ export function notStoredState(v: unknown, id: string): string | undefined {
   const cg = v.cgroup;
   if (cg !== undefined && !(isObj(cg) && typeof cg.driver === 'string' && typeof cg.mode === 'string' && isStringMap(cg.paths) && isStringMap(cg.bases))) {
     return 'a bad cgroup';
+  }
+  const hm = v.hostMounts;
+  if (hm !== undefined && !(isObj(hm) && typeof hm.rootfs === 'string' && Array.isArray(hm.before) && hm.before.every((n) => Number.isInteger(n)))) {
+    return 'bad hostMounts';
   }
   const hooks = v.hooks;
   if (hooks !== undefined) {

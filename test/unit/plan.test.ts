@@ -258,12 +258,14 @@ t.test('namespaces: errors', async (t) => {
   t.equal(e?.pointer, '/linux/namespaces/3/type', 'names the second occurrence');
   t.match(e?.message, '/linux/namespaces/3/type', 'message names the pointer');
 
-  e = thrown(t, () => buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'pid' }])), rootfs, ctxFor(bundle)), 'no mount namespace');
-  t.equal(e?.code, 'EINVAL_CONFIG');
-  t.match(e?.message, /mount namespace/);
-
-  e = thrown(t, () => buildPlan(spec((s) => delete s.linux), rootfs, ctxFor(bundle)), 'no linux section');
-  t.match(e?.message, /mount namespace/);
+  // config-linux.md: a namespace that is not listed is the runtime's: no mount namespace is a plan, not an error
+  const hostMnt = buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'pid' }])), rootfs, ctxFor(bundle));
+  t.ok(hostMnt.flags & PlanFlag.HOST_MOUNT_NS, 'no mount namespace: the rootfs is prepared in the runtime\'s');
+  t.equal(hostMnt.cloneFlags, CLONE.pid, 'nothing else changes');
+  t.ok(buildPlan(spec((s) => delete s.linux), rootfs, ctxFor(bundle)).flags & PlanFlag.HOST_MOUNT_NS, 'no linux section: the same');
+  t.notOk(buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }])), rootfs, ctxFor(bundle)).flags & PlanFlag.HOST_MOUNT_NS, 'a joined one is a mount namespace');
+  e = thrown(t, () => buildPlan(spec((s) => { s.linux.namespaces = [{ type: 'pid' }]; s.linux.rootfsPropagation = 'shared'; }), rootfs, ctxFor(bundle)), 'rootfsPropagation without a mount namespace');
+  t.equal(e?.pointer, '/linux/rootfsPropagation');
 
   e = thrown(t, () => buildPlan(spec((s) => s.linux.namespaces.push({ type: 'user' })), rootfs, ctxFor(bundle)), 'user namespace without mappings');
   t.equal(e?.code, 'EINVAL_CONFIG');
