@@ -252,7 +252,11 @@ int main(int argc, char** argv) {
   receive_bind_sources(opener, &p);
   become_root(p);
 
-  pid_t child = fork();
+  // As runc's stage-1: CLONE_PARENT makes the container's init (or exec'd
+  // process) a child of the runtime itself, which can then wait for it
+  // without being a subreaper (run --no-subreaper), and which leaves it to
+  // the caller's subreaper when it exits (create, run -d, exec -d).
+  pid_t child = static_cast<pid_t>(syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0));
   if (child < 0) fail_errno("fork the container init");
   if (child == 0) {
     if (exec_mode) stage2_exec(sock, p, rootfd, console_sock);

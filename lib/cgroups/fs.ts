@@ -145,10 +145,11 @@ export class FsManager implements CgroupManager {
     }
   }
 
-  addPid(pid: number): void {
+  addPid(pid: number, sub?: Record<string, string>): void {
     if (!Number.isInteger(pid) || pid <= 0) throw new OcitsError('ECGROUP', `cannot place pid ${pid} in a cgroup: not a process id`);
     for (const d of this.dirs) {
-      const file = posix.join(d.dir, 'cgroup.procs');
+      const key = sub ? d.keys.find((k) => sub[k] !== undefined) : undefined;
+      const file = posix.join(key === undefined ? d.dir : sub![key], 'cgroup.procs');
       try {
         writeFileSync(file, String(pid));
       } catch (err) {

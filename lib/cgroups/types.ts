@@ -27,8 +27,11 @@ export interface CgroupManager {
   readonly paths: Record<string, string>;
   /** mkdir -p on every hierarchy (v1 cpuset: cpus/mems copied down). Idempotent. */
   create(): void;
-  /** Write pid to cgroup.procs on every hierarchy. Errors name the file. */
-  addPid(pid: number): void;
+  /**
+   * Write pid to cgroup.procs on every hierarchy. Errors name the file.
+   * `sub` (exec --cgroup, paths.ts subCgroupDirs): per key, the sub-cgroup dir to use instead.
+   */
+  addPid(pid: number, sub?: Record<string, string>): void;
   /** Every pid in the container's cgroup, sub-cgroups included, sorted, unique. */
   pids(): number[];
   /** True if the container's dir exists on at least one hierarchy. */

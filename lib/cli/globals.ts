@@ -17,7 +17,7 @@ export const LONG_FLAGS = new Set([
   'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'cpu-idle', 'kernel-memory', 'kernel-memory-tcp',
   'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
   'cwd', 'env', 'tty', 'user', 'additional-gids', 'process', 'process-label', 'apparmor', 'no-new-privs', 'cap',
-  'ignore-paused',
+  'ignore-paused', 'cgroup',
 ]);
 
 /** Short flags of all subcommands. */
