@@ -20,6 +20,7 @@ import {
   traceOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Runtime,
 } from '../helpers'
@@ -298,9 +299,7 @@ t.test('update: runc\'s flags and --resources', async (t) => {
 
 // Go's flag package takes the word after a flag as its value, "-1" included.
 t.test('update: a negative value as a separate argument (--memory-swap -1, --cpu-quota -1), as runc', async (t) => {
-  const bins: [string, string][] = [['runtime', '']]
-  if (!NO_REF) bins.push(['runc', REF!])
-  for (const [name, bin] of bins) {
+  for (const [name, bin] of withReference()) {
     const r = bin ? runtime(t, { bin }) : runtime(t)
     const b = makeBundle(t, (c) => {
       c.linux.resources = { ...(c.linux.resources ?? {}), memory: { limit: 64 * 1024 * 1024, swap: 96 * 1024 * 1024 }, cpu: { quota: 20000, period: 100000 } }

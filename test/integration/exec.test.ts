@@ -21,6 +21,7 @@ import {
   stateOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Mutate,
   type Runtime,
@@ -376,11 +377,8 @@ t.test('exec into a created (not yet started) container', async (t) => {
 
 // runc 1.1: exec --cgroup [<controller>:]<path> runs the process in an existing sub-cgroup.
 t.test('exec --cgroup PATH and CONTROLLER:PATH: the process runs in the sub-cgroups (as runc)', async (t) => {
-  const ref = '/usr/sbin/runc'
-  const bins: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync(ref) && isOcits()) bins.push(['runc', ref])
   const { existingCgroupDirs } = await import('../helpers')
-  for (const [name, bin] of bins) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t)
     await startDetached(t, r, b)

@@ -7,6 +7,7 @@
 // by side), and on the v2 cgroup.freeze code path on the host's real cgroup2
 // mount (/sys/fs/cgroup/unified), as cgroups-v2-real.test.ts does it.
 import t from 'tap'
+import type { Test } from 'tap'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -16,21 +17,14 @@ import { del } from '../../lib/runtime/delete'
 import { statusOf } from '../../lib/runtime/status'
 import { procInfo } from '../../lib/state/proc'
 import { Store, type StoredState } from '../../lib/state/store'
-import { assertNoTrace, CGROUP_ROOT, diag, isRunc, makeBundle, procAlive, referenceRunc, runtime, traceOf, waitFor, waitForStatus } from '../helpers'
+import { assertNoTrace, CGROUP_ROOT, diag, isRunc, makeBundle, procAlive, runtime, traceOf, waitFor, waitForStatus, withReference } from '../helpers'
 
-const REF = referenceRunc()
 const freezerV1 = path.join(CGROUP_ROOT, 'freezer')
 const NO_V1 = fs.existsSync(path.join(freezerV1, 'freezer.state')) || fs.existsSync(path.join(freezerV1, 'cgroup.procs')) ? false : 'no v1 freezer hierarchy on this host'
 
-/** The runtime under test, and runc next to it when it is installed (and not the one under test). */
-function runtimes(): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [['runtime', undefined]]
-  if (REF && !isRunc()) out.push(['runc', REF])
-  return out
-}
 
 t.test('delete --force of a paused container (v1 freezer)', { skip: NO_V1 }, async (t) => {
-  for (const [name, bin] of runtimes()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t, ['sh', '-c', 'sleep 1000 & sleep 1000'])
     const run = await r.rt(['run', '-d', '--bundle', b.dir, b.id])
@@ -46,7 +40,7 @@ t.test('delete --force of a paused container (v1 freezer)', { skip: NO_V1 }, asy
 })
 
 t.test('create in a frozen cgroup fails at once (v1 freezer), leaving that cgroup alone', { skip: NO_V1 }, async (t) => {
-  for (const [name, bin] of runtimes()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t)
     const dir = path.join(freezerV1, b.cgroupsPath)
@@ -83,7 +77,7 @@ const V2_ROOT = '/sys/fs/cgroup/unified'
 const v2line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === V2_ROOT && l.includes(' - cgroup2 '))
 const NO_V2 = process.getuid?.() !== 0 ? 'needs root' : !v2line ? `no cgroup2 mounted at ${V2_ROOT}` : false
 
-function v2Manager(t: Parameters<Parameters<typeof t.test>[1]>[0], rel: string) {
+function v2Manager(t: Test, rel: string) {
   const m = newManager({ id: 'x', cgroupsPath: rel, root: V2_ROOT, mountinfo: `${v2line}\n` })
   t.teardown(() => {
     try {

@@ -23,6 +23,7 @@ import {
   type Runtime,
   type RuntimeOptions,
   runtimeBin,
+  withReference,
 } from '../helpers'
 
 const OCITS = isOcits()
@@ -441,10 +442,7 @@ t.test('invalid hooks are refused before anything runs, naming the field', { ski
 // bundle dir when the command is create or run (runc chdirs into the bundle),
 // in the caller's working directory otherwise (start, delete).
 t.test("each hook kind's working directory is runc's: createContainer in the rootfs", async (t) => {
-  const bins: [string, string | undefined][] = [['runtime', undefined]]
-  const ref = referenceRunc()
-  if (ref && OCITS) bins.push(['runc', ref])
-  for (const [name, bin] of bins) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const logs = makeTempDir(t, 'tmp')
     const caller = makeTempDir(t, 'tmp')

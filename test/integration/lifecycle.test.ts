@@ -8,7 +8,6 @@ import {
   assertNoTrace,
   diag,
   existingCgroupDirs,
-  isOcits,
   makeBundle,
   makeTempDir,
   procAlive,
@@ -18,6 +17,7 @@ import {
   traceOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Runtime,
 } from '../helpers'
@@ -416,16 +416,9 @@ t.test('without a terminal the init inherits the caller\'s pipes; EOF when it ex
   await assertNoTrace(t, traceOf(r.root, b))
 })
 
-const RUNC_BIN = '/usr/sbin/runc'
-/** The runtime under test, and runc beside it when installed (and not itself the one under test). */
-function andRunc(): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync(RUNC_BIN) && isOcits()) out.push(['runc', RUNC_BIN])
-  return out
-}
 
 t.test('run --keep: the container stays, stopped, after its process exits (as runc)', async (t) => {
-  for (const [name, bin] of andRunc()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t, ['sh', '-c', 'exit 3'])
     const res = await r.rt(['run', '--keep', '--bundle', b.dir, b.id])
@@ -445,7 +438,7 @@ t.test('run --keep: the container stays, stopped, after its process exits (as ru
 // --no-subreaper; the init itself is run's child either way.
 t.test('run --no-subreaper: orphans of the container are not reparented to the runtime', async (t) => {
   const script = '(sleep 30 & echo $! > /orphan); sleep 0.3; echo "$PPID $(sed -n "s/^PPid:\\t*//p" /proc/$(cat /orphan)/status)"; kill $(cat /orphan)'
-  for (const [name, bin] of andRunc()) {
+  for (const [name, bin] of withReference()) {
     for (const flags of [[], ['--no-subreaper']]) {
       const r = runtime(t, bin ? { bin } : {})
       const b = makeBundle(t, (c) => {

@@ -18,6 +18,7 @@ import {
   traceOf,
   type Bundle,
   type Mutate,
+  withReference,
   type RunResult,
 } from '../helpers'
 
@@ -39,13 +40,6 @@ async function runScript(
   return { ...res, bundle: b }
 }
 
-const REFERENCE = '/usr/sbin/runc'
-/** The runtime under test, and runc beside it when installed (and not itself the one under test). */
-function withRunc(): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync(REFERENCE) && isOcits()) out.push(['runc', REFERENCE])
-  return out
-}
 
 t.test('hostname, pid namespace, /proc', async (t) => {
   const res = await runScript(
@@ -310,7 +304,7 @@ t.test('--no-pivot', async (t) => {
 t.test('--no-pivot: no fresh procfs from a new user and pid namespace (maskedPaths hold)', async (t) => {
   const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE']
   const script = 'unshare -mrpf sh -c "mount -t proc none /proc 2>/dev/null && echo mounted || echo refused; wc -c < /proc/timer_list"'
-  for (const [name, bin] of withRunc()) {
+  for (const [name, bin] of withReference()) {
     for (const extra of [[], ['--no-pivot']]) {
       const r = runtime(t, bin ? { bin } : {})
       const b = makeBundle(t, (c) => {
@@ -379,7 +373,7 @@ t.test('proc or sysfs on a symlink (even one inside the rootfs), at any depth, i
       fs.writeFileSync(path.join(b.rootfs, 'proc'), '')
     }],
   ]
-  for (const [name, bin] of withRunc()) {
+  for (const [name, bin] of withReference()) {
     for (const [what, mutate] of cases) {
       const r = runtime(t, bin ? { bin } : {})
       const b = makeBundle(t, mutate)
@@ -411,7 +405,7 @@ t.test('a read-only tmpfs /dev: devices, /dev/pts and symlinks made, then read-o
     'echo "=== ro"; grep " /dev " /proc/self/mountinfo | grep -c " ro,"',
     'echo "=== write"; touch /dev/new 2>/dev/null && echo writable || echo refused',
   ].join('; ')
-  for (const [name, bin] of withRunc()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t, (c) => {
       c.process.args = ['sh', '-c', script]
@@ -440,7 +434,7 @@ t.test('the general rule: a read-only tmpfs holding a later mount point, or the 
 
 // runtime-spec 1.1 (SHOULD): rro, rnosuid, ... with mount_setattr(AT_RECURSIVE).
 t.test('recursive mount options: rro, rnosuid, rnodev, rnoexec, rnoatime on a bind with a submount', async (t) => {
-  for (const [name, bin] of withRunc()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const share = makeTempDir(t, 'tmp')
     fs.mkdirSync(path.join(share, 'sub'))

@@ -12,6 +12,7 @@ import * as path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import {
   assertNoTrace,
+  createKilledAfter,
   diag,
   makeBundle,
   mountsUnder,
@@ -101,13 +102,7 @@ t.test('a create killed half way: delete --force leaves nothing mounted', async 
   for (const ms of [0, 10, 20, 30, 40, 60, 80, 120]) {
     const r = runtime(t)
     const b = makeBundle(t, noMountNs)
-    const child = r.spawnPiped(['create', '--bundle', b.dir, b.id])
-    child.stdout?.resume()
-    child.stderr?.resume()
-    await new Promise((ok) => setTimeout(ok, ms))
-    const exited = child.exitCode !== null || child.signalCode !== null
-    child.kill('SIGKILL')
-    if (!exited) await new Promise((ok) => child.once('exit', ok))
+    await createKilledAfter(r, b, ms)
     const del = await r.rt(['delete', '--force', b.id])
     t.equal(del.code, 0, `killed after ${ms} ms: delete --force`, { stderr: del.stderr })
     t.same(mountsUnder(b.dir), [], `killed after ${ms} ms: nothing mounted`)

@@ -6,7 +6,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import type { Test } from 'tap'
-import { assertNoTrace, diag, isOcits, makeBundle, runtime, sections, traceOf, type Mutate } from '../helpers'
+import { assertNoTrace, diag, isOcits, makeBundle, runtime, sections, traceOf, withReference, type Mutate } from '../helpers'
 
 const OCITS = isOcits()
 const RUNC = '/usr/sbin/runc'
@@ -193,12 +193,6 @@ t.test('process.cwd can never lead out of the container through a magic link', a
   }
 })
 
-/** The runtime under test and runc next to it (when installed and not the one under test). */
-function bins(): [string, string | undefined][] {
-  const out: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync(RUNC) && OCITS) out.push(['runc', RUNC])
-  return out
-}
 
 // As runc (Go's LookPath: mode & 0111; then an access check as the user):
 // create fails, so that a client sees it at create (Docker: exit code 126).
@@ -236,7 +230,7 @@ t.test('a process that is not executable fails create, not start (as runc)', asy
       /exec \/vol\/bb: permission denied/,
     ],
   ]
-  for (const [name, bin] of bins()) {
+  for (const [name, bin] of withReference()) {
     for (const [what, mutate, says] of cases) {
       const r = runtime(t, bin ? { bin } : {})
       const b = makeBundle(t, mutate)
@@ -250,7 +244,7 @@ t.test('a process that is not executable fails create, not start (as runc)', asy
 
 // As runc: chdir before the ids change, and again after them if root was refused.
 t.test('process.cwd that only root can enter, with a non-root user (run and exec)', async (t) => {
-  for (const [name, bin] of bins()) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t, (c) => {
       c.process.user = { uid: 42, gid: 42 }

@@ -5,7 +5,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { assertNoTrace, diag, isRunc, makeBundle, referenceRunc, runtime, traceOf, type Bundle } from '../helpers'
+import { assertNoTrace, diag, isRunc, makeBundle, referenceRunc, runtime, traceOf, withReference, type Bundle } from '../helpers'
 
 const ROOT = '/sys/fs/cgroup'
 const has = (h: string) => fs.existsSync(path.join(ROOT, h, 'cgroup.procs'))
@@ -133,9 +133,7 @@ for (const f of failures) {
 
 // Callers match runc's words: a unified key the host cannot take is an "invalid configuration".
 t.test('a unified key for a controller the host does not offer: "invalid configuration", as runc', { skip: !v1 && 'not applicable on this host' }, async (t) => {
-  const bins: [string, string | undefined][] = [['runtime', undefined]]
-  if (fs.existsSync('/usr/sbin/runc') && !isRunc()) bins.push(['runc', '/usr/sbin/runc'])
-  for (const [name, bin] of bins) {
+  for (const [name, bin] of withReference()) {
     const r = runtime(t, bin ? { bin } : {})
     const b = makeBundle(t, (c) => Object.assign(c.linux!.resources!, { unified: { 'memory.high': '1000000' } }))
     const res = await r.rt(['create', '--bundle', b.dir, b.id])
