@@ -204,15 +204,17 @@ function planDevices(spec: Spec): PlanDevice[] {
 const under = (p: string, dir: string) => dir === '/' ? p !== '/' : p.startsWith(dir + '/');
 
 /**
- * A read-only mount of a new filesystem (tmpfs, ...) that the rest of the
- * rootfs setup needs to write into (a later mount's mount point, the default
+ * A read-only tmpfs (or /dev) that the rest of the rootfs setup needs to
+ * write into (a later mount's mount point, the default
  * devices and /dev symlinks, /dev/console, the cwd) is mounted read-write and
  * made read-only once those are done (runc does so for /dev and tmpfs). Bind
  * mounts are never delayed: their inside is a host directory.
  */
 export function deferReadonly(mounts: PlanMount[], needs: { dev: boolean; cwd: string; devices: string[] }): void {
   mounts.forEach((m, i) => {
-    if (!(m.flags & MS.RDONLY) || m.ext & MountExt.BIND || m.flags & MS.REMOUNT || !m.fstype) return;
+    // A tmpfs (or /dev) only, as runc: others (sysfs, proc) keep their read-only
+    // superblock, and nothing can be created in them anyway.
+    if (!(m.flags & MS.RDONLY) || m.ext & MountExt.BIND || m.flags & MS.REMOUNT || !(m.fstype === 'tmpfs' || m.destination === '/dev')) return;
     const later = mounts.slice(i + 1);
     if (later.some((l) => l.destination === m.destination)) return; // covered: nothing will write into it
     const needed =

@@ -180,6 +180,9 @@ t.test('deferReadonly: a ro new filesystem the setup still writes into waits unt
   const dev = [m('/opt', MS.RDONLY)];
   deferReadonly(dev, { dev: false, cwd: '/', devices: ['/opt/fuse'] });
   t.equal(dev[0].ext, MountExt.DEFER_RO, 'a device node inside');
+  const sys = [{ ...m('/sys', MS.RDONLY), fstype: 'sysfs' }, m('/sys/fs/cgroup', 0)];
+  deferReadonly(sys, { dev: false, cwd: '/', devices: [] });
+  t.equal(sys[0].ext, 0, 'a sysfs holding a mount point stays read-only at once (its superblock too, as runc)');
 });
 
 // ---------------------------------------------------------------- rootfs
