@@ -116,11 +116,14 @@ for (const { name, aliases } of commands()) {
 }
 
 const node = pinnedNode();
+// The Node options bin/ocits runs with: the caches must be made under the same.
+const flags = /^node_flags="([^"]*)"$/m.exec(fs.readFileSync(path.join(top, 'bin', 'ocits'), 'utf8'));
+if (!flags) throw new Error('bundle: no node_flags="..." line in bin/ocits');
 fs.rmSync(path.join(dist, 'node'), { force: true });
 fs.symlinkSync(path.relative(dist, node), path.join(dist, 'node'));
 // The cache must come from the very Node that will read it (V8 refuses another's).
 const files = bundles.filter((b) => typeof b === 'string');
-execFileSync(node, [path.join(__dirname, 'code-cache.js'), ...files], { stdio: 'inherit' });
+execFileSync(node, [...flags[1].split(' ').filter(Boolean), path.join(__dirname, 'code-cache.js'), ...files], { stdio: 'inherit' });
 for (const b of bundles) {
   if (typeof b === 'string') continue;
   fs.copyFileSync(b.of, b.alias);
