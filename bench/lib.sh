@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for bench/run.sh: bundle, RSS of a created container, medians, cleanup.
+# Helpers for bench/run.sh: rootfs and configs, RSS of a created container, medians, cleanup.
 
 BENCH_BUSYBOX=${BENCH_BUSYBOX:-/bin/busybox}
 
@@ -20,15 +20,15 @@ make_rootfs() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
 }
 
-# make_bundle DIR CGROUPS_PATH SPEC_TOOL ARGS_JSON: rootfs + the default spec of
-# SPEC_TOOL (`runc spec`), no terminal, the given args and cgroupsPath
-make_bundle() {
-  local dir=$1 cg=$2 spec_tool=$3 args=$4
+# make_config DIR ROOTFS CGROUPS_PATH SPEC_TOOL ARGS_JSON: DIR/config.json, the
+# default spec of SPEC_TOOL (`runc spec`) with ROOTFS (absolute) as its root, no
+# terminal, the given args and cgroupsPath
+make_config() {
+  local dir=$1 rootfs=$2 cg=$3 spec_tool=$4 args=$5
   mkdir -p "$dir"
-  make_rootfs "$dir/rootfs"
   (cd "$dir" && "$spec_tool" spec) || die "$spec_tool spec failed"
-  jq --arg cg "$cg" --argjson args "$args" \
-    '.process.terminal = false | .process.args = $args | .linux.cgroupsPath = $cg' \
+  jq --arg root "$rootfs" --arg cg "$cg" --argjson args "$args" \
+    '.root.path = $root | .process.terminal = false | .process.args = $args | .linux.cgroupsPath = $cg' \
     "$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
 }
 

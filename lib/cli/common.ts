@@ -1,4 +1,5 @@
 /** What every subcommand module shares: the global args type and error exit. */
+import * as log from '../log';
 import type { GlobalArgs } from './globals';
 
 /** One flag, in yargs' option form (the fast parser reads the same table). */
@@ -20,6 +21,32 @@ export interface Cmd<T> {
   describe: string;
   flags?: Readonly<Record<string, Flag>>;
   handler: (args: T & GlobalArgs) => void;
+  /**
+   * For a command whose arguments after the container id are not ocits' own
+   * (exec's command, ps's options): takes them out of argv before parsing
+   * (see splitAfterId), returns argv without them; argv unchanged when it is
+   * not this command.
+   */
+  splitArgs?: (argv: string[]) => string[];
+  /**
+   * Run the command's pure hot path once without acting (validation,
+   * planning...), so that the V8 code cache the build makes for the
+   * command's bundle holds it compiled (scripts/bundle.js). Argument parsing
+   * is warmed for every command anyway.
+   */
+  warm?: () => void;
+}
+
+/** A failure ends the command: one error line in the log, `ocits: msg` on stderr, exit 1 (exec: 255, as runc). */
+export function fail(err: unknown, code = 1): never {
+  const msg = err instanceof Error ? err.message : String(err);
+  log.fatal(msg.replace(/\n+$/, '').replace(/\n/g, ': '));
+  process.exit(code);
+}
+
+/** A command's output on stdout (see log.writeAll). */
+export function writeOut(text: string): void {
+  log.writeAll(1, text);
 }
 
 let pending: (() => void) | undefined;
@@ -41,14 +68,14 @@ export function guard(body: () => void): void {
     try {
       body();
     } catch (e) {
-      (require('./main') as typeof import('./main')).fail(e);
+      fail(e);
     }
   };
 }
 
 export function guardAsync(body: () => Promise<void>): void {
   pending = () => {
-    body().catch((e) => (require('./main') as typeof import('./main')).fail(e));
+    body().catch((e) => fail(e));
   };
 }
 

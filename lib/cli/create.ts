@@ -40,6 +40,7 @@ export const command: Cmd<CreateArgs> = {
   command: 'create <container-id>',
   describe: 'create a container',
   flags: createFlags,
+  warm: () => (require('./warm') as typeof import('./warm')).warmCreate(),
   handler: (a) =>
     guard(() => {
       const { create } = require('../runtime/create') as typeof import('../runtime/create');

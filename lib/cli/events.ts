@@ -1,4 +1,4 @@
-import { guard, guardAsync, id, type Cmd } from './common';
+import { guard, guardAsync, id, writeOut, type Cmd } from './common';
 
 export const command: Cmd<{ 'container-id': string; interval: string; stats: boolean }> = {
   command: 'events <container-id>',
@@ -11,7 +11,7 @@ export const command: Cmd<{ 'container-id': string; interval: string; stats: boo
     const ev = require('../runtime/events') as typeof import('../runtime/events');
     if (a.stats) {
       guard(() => {
-        process.stdout.write(ev.statsOnce(a.root, id(a)));
+        writeOut(ev.statsOnce(a.root, id(a)));
       });
       return;
     }

@@ -1,4 +1,4 @@
-import { guard, id, type Cmd, type Flag } from './common';
+import { fail, guard, id, type Cmd, type Flag } from './common';
 import { splitAfterId } from './globals';
 
 /** The command after the container id (runc's flag parsing stops there); set by splitExecArgs. */
@@ -61,12 +61,14 @@ export const command: Cmd<ExecArgs> = {
   command: 'exec <container-id>',
   describe: 'execute new process inside the container (the command follows the id, or -p process.json)',
   flags: execFlags,
+  splitArgs: splitExecArgs,
+  warm: () => (require('./warm') as typeof import('./warm')).warmExec(),
   // As runc: every failure is "exec failed: <cause>" with exit code 255.
   handler: (a) =>
     guard(() => {
       const { exec } = require('../runtime/exec') as typeof import('../runtime/exec');
       const { OcitsError, wrapError } = require('../errors') as typeof import('../errors');
-      const failed = (e: unknown) => (require('./main') as typeof import('./main')).fail(wrapError(e, 'exec failed'), 255);
+      const failed = (e: unknown) => fail(wrapError(e, 'exec failed'), 255);
       if (!a.process && execArgs.length === 0) failed(new OcitsError('EUSAGE', 'process args cannot be empty'));
       exec({
         root: a.root,

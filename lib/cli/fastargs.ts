@@ -34,7 +34,7 @@ export function fastParse(argv: readonly string[], globals: Readonly<Record<stri
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('-')) break;
-    const spec = globals[a.slice(2)];
+    const spec = Object.hasOwn(globals, a.slice(2)) ? globals[a.slice(2)] : undefined;
     if (!a.startsWith('--') || !spec) return undefined;
     if (spec.type !== 'boolean') i++;
   }
@@ -64,7 +64,7 @@ export function fastParse(argv: readonly string[], globals: Readonly<Record<stri
     } else if (a.length === 2) {
       key = byAlias.get(a[1]);
     }
-    const spec = key === undefined ? undefined : table[key];
+    const spec = key === undefined || !Object.hasOwn(table, key) ? undefined : table[key];
     if (!key || !spec || (key in args && !spec.array)) return undefined;
     if (spec.type === 'boolean') {
       if (value !== undefined || spec.array) return undefined;

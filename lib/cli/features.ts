@@ -1,4 +1,4 @@
-import { guard, type Cmd } from './common';
+import { guard, writeOut, type Cmd } from './common';
 
 export const command: Cmd<object> = {
   command: 'features',
@@ -9,6 +9,6 @@ export const command: Cmd<object> = {
       // seccomp as libseccomp and this kernel support it (the addon asks them)
       const { seccompFeatures } = require('../runtime/seccomp') as typeof import('../runtime/seccomp');
       const { seccomp, annotations } = seccompFeatures();
-      process.stdout.write(featuresText({ seccomp, annotations }));
+      writeOut(featuresText({ seccomp, annotations }));
     }),
 };

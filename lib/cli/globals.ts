@@ -1,3 +1,5 @@
+import type { Flag } from './common';
+
 /** The global flags every subcommand shares, as runc has them. */
 export interface GlobalArgs {
   root: string;
@@ -7,6 +9,16 @@ export interface GlobalArgs {
   'systemd-cgroup': boolean;
   criu?: string;
 }
+
+/** runc's global flags (yargs' option form; the fast parser reads the same table). */
+export const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
+  root: { type: 'string', default: '/run/ocits', describe: 'root directory for storage of container state' },
+  log: { type: 'string', describe: 'set the log file to write ocits logs to (default is stderr)' },
+  'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' },
+  debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+  criu: { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', hidden: true },
+};
 
 /** Long flags that runc (Go's flag package) also accepts with one dash. */
 export const LONG_FLAGS = new Set([
@@ -52,31 +64,36 @@ export function unknownFlag(argv: string[], valueFlags: ReadonlySet<string> = ne
 }
 
 /**
+ * Where the subcommand is in argv: the first word that is not a global flag
+ * or the value of one (`--root X`, `-root X`, `--root=X`); argv.length when
+ * there is none. Runs before any parsing (bin/ocits picks the command's
+ * bundle by it), so it knows only which global flags take a value.
+ */
+export function subcommandIndex(argv: readonly string[]): number {
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) break;
+    const flag = a.replace(/^--?/, '');
+    if (Object.hasOwn(GLOBAL_FLAGS, flag) && GLOBAL_FLAGS[flag].type !== 'boolean') i++;
+  }
+  return i;
+}
+
+/** The subcommand named in argv, if any. */
+export function subcommandOf(argv: readonly string[]): string | undefined {
+  return argv[subcommandIndex(argv)];
+}
+
+/**
  * `--version`/`-v` among the global flags, before any subcommand
  * (`ocits --root DIR -v`), as runc takes it.
  */
 export function wantsVersion(argv: readonly string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-v' || a === '--version') return true;
-    if (!a.startsWith('-') || a === '--') return false;
-    if (!a.includes('=') && GLOBAL_VALUE_FLAGS.has(a.replace(/^--?/, ''))) i++;
-  }
+  const end = subcommandIndex(argv);
+  for (let i = 0; i < end; i++) if (argv[i] === '-v' || argv[i] === '--version') return true;
   return false;
 }
-
-/** The first word that is not a global flag or its value: the subcommand, if any. */
-export function subcommandOf(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') return argv[i + 1];
-    if (!a.startsWith('-')) return a;
-    if (!a.includes('=') && GLOBAL_VALUE_FLAGS.has(a.replace(/^--?/, ''))) i++;
-  }
-  return undefined;
-}
-
-const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'criu']);
 
 /**
  * For subcommands whose arguments after the container id are not ours (ps's
@@ -86,13 +103,7 @@ const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'criu']);
  * undefined when argv is not that subcommand or has no id.
  */
 export function splitAfterId(argv: string[], name: string, valueFlags: ReadonlySet<string>): { argv: string[]; rest: string[] } | undefined {
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-')) break;
-    const flag = a.replace(/^--?/, '');
-    if (!flag.includes('=') && GLOBAL_VALUE_FLAGS.has(flag)) i++;
-  }
+  const i = subcommandIndex(argv);
   if (argv[i] !== name) return undefined;
   for (let j = i + 1; j < argv.length; j++) {
     const a = argv[j];

@@ -1,4 +1,4 @@
-import { guard, type Cmd } from './common';
+import { guard, writeOut, type Cmd } from './common';
 import type { StateOutput } from '../runtime/state';
 
 /** Go's text/tabwriter as runc uses it: minwidth 12, padding 3, blanks. */
@@ -27,8 +27,8 @@ export const command: Cmd<{ format: string; quiet: boolean }> = {
   handler: (a) =>
     guard(() => {
       const items = (require('../runtime/state') as typeof import('../runtime/state')).list(a.root);
-      if (a.quiet) process.stdout.write(items.map((s) => s.id + '\n').join(''));
-      else if (a.format === 'json') process.stdout.write((items.length ? JSON.stringify(items) : 'null') + '\n'); // runc prints a nil slice as null
-      else process.stdout.write(listText(items));
+      if (a.quiet) writeOut(items.map((s) => s.id + '\n').join(''));
+      else if (a.format === 'json') writeOut((items.length ? JSON.stringify(items) : 'null') + '\n'); // runc prints a nil slice as null
+      else writeOut(listText(items));
     }),
 };

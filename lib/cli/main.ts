@@ -1,15 +1,23 @@
 /**
  * The ocits command line: runc's subcommands and flags, parsed with yargs.
- * Each subcommand lives in its own module and is loaded only when used.
+ * Each subcommand lives in its own module; the build also bundles each on
+ * its own (see fastpath.ts), and this whole CLI runs when that fast path is
+ * not sure of argv (help, usage errors, unusual forms) or no command is named.
  */
 import type { Argv } from 'yargs';
-import * as log from '../log';
-import { takePending, type Cmd, type Flag } from './common';
+import { fail, takePending, writeOut, type Cmd } from './common';
+import { act, configureLog, prepare } from './fastpath';
 import { fastParse } from './fastargs';
-import { normalizeArgv, prescanLog, subcommandOf, unknownFlag, wantsVersion } from './globals';
+import { GLOBAL_FLAGS, subcommandOf, unknownFlag, wantsVersion } from './globals';
 
-/** Every subcommand (static requires, so that the build bundles them all). */
-const COMMANDS: readonly Cmd<never>[] = [
+export { fail } from './common';
+
+/**
+ * Every subcommand (static requires, so that the build bundles them all). A
+ * command NAME lives in ./NAME.ts and exports it as `command`: the build
+ * makes its fast-path bundle from that (scripts/bundle.js).
+ */
+export const COMMANDS: readonly Cmd<never>[] = [
   require('./create').command,
   require('./start').command,
   require('./state').command,
@@ -27,16 +35,6 @@ const COMMANDS: readonly Cmd<never>[] = [
   require('./exec').command,
 ];
 
-/** runc's global flags. */
-const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
-  root: { type: 'string', default: '/run/ocits', describe: 'root directory for storage of container state' },
-  log: { type: 'string', describe: 'set the log file to write ocits logs to (default is stderr)' },
-  'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' },
-  debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
-  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
-  criu: { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', hidden: true },
-};
-
 /** Names and aliases of every flag that takes a value (its next word is its value, never a flag). */
 function valueFlags(): Set<string> {
   const out = new Set<string>();
@@ -53,13 +51,6 @@ function valueFlags(): Set<string> {
 /** The git commit, filled in by the bundler (scripts/bundle.js). */
 declare const __OCITS_COMMIT__: string | undefined;
 
-/** A failure ends the command: one error line in the log, `ocits: msg` on stderr, exit 1 (exec: 255, as runc). */
-export function fail(err: unknown, code = 1): never {
-  const msg = err instanceof Error ? err.message : String(err);
-  log.fatal(msg.replace(/\n+$/, '').replace(/\n/g, ': '));
-  process.exit(code);
-}
-
 function versionText(): string {
   const { ocitsVersion } = require('../spec/features') as typeof import('../spec/features');
   const { SPEC_VERSION } = require('../spec/version') as typeof import('../spec/version');
@@ -74,18 +65,12 @@ function versionText(): string {
 }
 
 export function main(rawArgv: string[]): void {
-  const argv = normalizeArgv((require('./exec') as typeof import('./exec')).splitExecArgs((require('./ps') as typeof import('./ps')).splitPsArgs(rawArgv)));
-  const pre = prescanLog(argv);
+  const argv = prepare(rawArgv, COMMANDS);
   if (wantsVersion(argv)) {
-    process.stdout.write(versionText());
+    writeOut(versionText());
     return;
   }
-  try {
-    log.configureLog({ file: pre.file || undefined, format: pre.format === 'json' ? 'json' : 'text', debug: pre.debug });
-    if (pre.format && pre.format !== 'json' && pre.format !== 'text') throw new Error(`invalid log-format: ${pre.format}`);
-  } catch (e) {
-    fail(e);
-  }
+  configureLog(argv);
   const bad = unknownFlag(argv, valueFlags());
   if (bad) fail(new Error(bad));
   // As runc (urfave/cli): an unknown subcommand, with or without -h, exits 3.
@@ -94,11 +79,7 @@ export function main(rawArgv: string[]): void {
     fail(new Error(`No help topic for '${sub}'`), 3);
   }
   const fast = fastParse(argv, GLOBAL_FLAGS, COMMANDS);
-  if (fast) {
-    fast.cmd.handler(fast.args as never);
-    takePending()?.();
-    return;
-  }
+  if (fast) return act(fast);
   const y = parser(argv);
   const parsed = y.parseSync();
   const work = takePending();
@@ -133,9 +114,9 @@ function parser(argv: string[]): Argv {
 }
 
 /**
- * Run the hot paths once without acting, so that the V8 code cache made at
- * build time (scripts/bundle.js) holds them compiled: argument parsing of
- * every subcommand, config validation and planning.
+ * Run the parser once per subcommand without acting, so that the V8 code
+ * cache made at build time (scripts/bundle.js) holds it compiled. (The
+ * commands' own hot paths are warmed in their fast-path bundles.)
  */
 export function warm(): void {
   for (const argv of [
@@ -150,38 +131,5 @@ export function warm(): void {
     parser(argv).parseSync();
     takePending();
     fastParse(normalizeArgv(argv), GLOBAL_FLAGS, COMMANDS);
-  }
-  // The create path on a realistic config, touching nothing but a temp dir.
-  const fs = require('node:fs') as typeof import('node:fs');
-  const os = require('node:os') as typeof import('node:os');
-  const path = require('node:path') as typeof import('node:path');
-  const { loadConfig } = require('../spec/validate') as typeof import('../spec/validate');
-  const { defaultSpec } = require('../spec/default') as typeof import('../spec/default');
-  const { buildPlan, resolveRootfs } = require('../plan/build') as typeof import('../plan/build');
-  const { encodePlan } = require('../plan/encode') as typeof import('../plan/encode');
-  const { newManager } = require('../cgroups') as typeof import('../cgroups');
-  const { rfc3339Nano } = require('../runtime/status') as typeof import('../runtime/status');
-  const spec = defaultSpec({ rootless: false }) as unknown as import('../spec/types').Spec;
-  spec.process!.terminal = false;
-  spec.root = { path: '/', readonly: true };
-  spec.mounts!.push({ destination: '/mnt', type: 'bind', source: '/', options: ['rbind', 'ro', 'rprivate'] });
-  spec.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-warm-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
-    const loaded = loadConfig(dir);
-    const cg = newManager({ id: 'warm', cgroupsPath: '/ocits-warm/x' });
-    cg.toJSON();
-    const plan = buildPlan(loaded, resolveRootfs(loaded, dir), {
-      bundle: dir,
-      fifoPath: path.join(dir, 'exec.fifo'),
-      keyring: 'warm',
-      cgroupHierarchies: [{ name: 'cpu', source: '/sys/fs/cgroup/cpu/ocits-warm/x' }],
-      warnings: [],
-    });
-    encodePlan(plan);
-    rfc3339Nano();
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { guard, id, type Cmd } from './common';
+import { guard, id, writeOut, type Cmd } from './common';
 import { splitAfterId } from './globals';
 
 /** The `ps` options after the container id (runc passes them to ps(1)); set by splitPsArgs. */
@@ -19,12 +19,13 @@ export const command: Cmd<{ 'container-id': string; format: string }> = {
   command: 'ps <container-id>',
   describe: 'ps displays the processes running inside a container (ps options may follow the id)',
   flags: { format: { alias: 'f', type: 'string', default: 'table', describe: 'select one of: table or json' } },
+  splitArgs: splitPsArgs,
   handler: (a) =>
     guard(() => {
       const ps = require('../runtime/ps') as typeof import('../runtime/ps');
       const { OcitsError } = require('../errors') as typeof import('../errors');
-      if (a.format === 'json') process.stdout.write(ps.psJSON(ps.containerPids(a.root, id(a))));
-      else if (a.format === 'table') process.stdout.write(ps.psTable(a.root, id(a), psArgs));
+      if (a.format === 'json') writeOut(ps.psJSON(ps.containerPids(a.root, id(a))));
+      else if (a.format === 'table') writeOut(ps.psTable(a.root, id(a), psArgs));
       else throw new OcitsError('EUSAGE', 'invalid format option');
     }),
 };

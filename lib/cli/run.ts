@@ -10,6 +10,7 @@ export const command: Cmd<CreateArgs & { detach: boolean; keep: boolean; 'no-sub
     keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits' },
     'no-subreaper': { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
   },
+  warm: () => (require('./warm') as typeof import('./warm')).warmCreate(),
   handler: (a) =>
     guardAsync(async () => {
       const { run } = require('../runtime/run') as typeof import('../runtime/run');

@@ -1,4 +1,4 @@
-import { guard, id, type Cmd } from './common';
+import { guard, id, writeOut, type Cmd } from './common';
 
 export const command: Cmd<{ 'container-id': string }> = {
   command: 'state <container-id>',
@@ -6,6 +6,6 @@ export const command: Cmd<{ 'container-id': string }> = {
   handler: (a) =>
     guard(() => {
       const s = (require('../runtime/state') as typeof import('../runtime/state')).state(a.root, id(a));
-      process.stdout.write(JSON.stringify(s, null, 2));
+      writeOut(JSON.stringify(s, null, 2));
     }),
 };

@@ -169,7 +169,8 @@ export function goJsonString(s: string): string {
   return out + '"';
 }
 
-const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+/** Made on first use: V8 builds a Unicode-property class from ICU's tables when the literal is evaluated (~1 ms at every start). */
+let printable: RegExp | undefined;
 
 /** Go's strconv.Quote (what fmt's %q does for a string). */
 export function goQuote(s: string): string {
@@ -188,7 +189,7 @@ export function goQuote(s: string): string {
       case 0x5c: out += '\\\\'; continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) out += '\ufffd'; // a lone surrogate reaches Go as U+FFFD
-    else if (PRINTABLE.test(ch)) out += ch;
+    else if ((printable ??= /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u).test(ch)) out += ch;
     else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else if (c < 0x10000) out += `\\u${hex4(c)}`;
     else out += `\\U${c.toString(16).padStart(8, '0')}`;
@@ -214,17 +215,22 @@ export function formatLine(level: LogLevel, msg: string, format: LogFormat, time
 
 // ------------------------------------------------------------------- output
 
-function writeAll(fd: number, text: string): void {
+/**
+ * Write all of text to fd with write(2) (no stream: process.stdout would load
+ * some twenty modules). A non-blocking pipe that is full for a moment is
+ * waited for (1 ms at a time, 10 s at most); any other error drops the rest:
+ * logging and output never throw.
+ */
+export function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
-  let spins = 0;
+  let waits = 0;
   while (off < buf.length) {
     try {
       off += fs.writeSync(fd, buf, off, buf.length - off);
     } catch (err) {
-      // A non-blocking stderr pipe may be full for a moment; never throw from logging.
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 1000) continue;
-      return;
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || waits++ >= 10_000) return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }

@@ -1,5 +1,5 @@
 /** kill: signal the init, or with --all every process of the container's cgroup. */
-import { loadManager } from '../cgroups';
+import type { CgroupManager, SavedCgroup } from '../cgroups';
 import { OcitsError } from '../errors';
 import * as log from '../log';
 import { Store, type StoredState } from '../state/store';
@@ -20,11 +20,16 @@ export function signalInit(s: StoredState, status: Status, signal: number): void
   }
   if (status === 'paused' && signal === 9 && s.cgroup) {
     try {
-      loadManager(s.cgroup).thaw();
+      manager(s.cgroup).thaw();
     } catch (e) {
       log.warn(e instanceof Error ? e.message : String(e));
     }
   }
+}
+
+/** The cgroup manager, loaded only by --all and a paused container: a plain kill needs no cgroup code. */
+function manager(saved: SavedCgroup): CgroupManager {
+  return (require('../cgroups') as typeof import('../cgroups')).loadManager(saved);
 }
 
 export function kill(root: string, id: string, signal: number, all = false): void {
@@ -33,7 +38,7 @@ export function kill(root: string, id: string, signal: number, all = false): voi
   const status = statusOf(s, store.dir(id));
   if (all) {
     if (!s.cgroup) throw new OcitsError('ESTATE', 'container not running');
-    const cg = loadManager(s.cgroup);
+    const cg = manager(s.cgroup);
     if (!cg.exists()) {
       if (status === 'stopped') return; // containerd sends `kill --all` after the init exited
       throw new OcitsError('ESTATE', 'container not running');

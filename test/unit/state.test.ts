@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { OcitsError } from '../../lib/errors';
 import { FIFO_FILE, STATE_FILE, Store, notStoredState, validateId, writeFileAtomic, type StoredState } from '../../lib/state/store';
 import { isAlive, procInfo } from '../../lib/state/proc';
-import { rfc3339Nano } from '../../lib/runtime/status';
+import { rfc3339Nano, utcSeconds } from '../../lib/runtime/status';
 
 function tmpdir(t: { teardown(fn: () => void): void }): string {
   const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-state-')));
@@ -260,6 +260,17 @@ t.test('isAlive: a zombie is not alive', async (t) => {
 });
 
 // ---------------------------------------------------------------- timestamps
+
+t.test('utcSeconds: the same UTC date and time as Date.toISOString', async (t) => {
+  const cases = [0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 1709164800 /* 2024-02-29 */, 4102444799, 253402300799 /* 9999-12-31 */];
+  for (let x = 0; x < 2000; x++) cases.push(((x * 2654435761) % 2 ** 32) * 59 + x);
+  let bad = 0;
+  for (const secs of cases) {
+    const want = new Date(secs * 1000).toISOString().slice(0, 19);
+    if (utcSeconds(secs) !== want && bad++ < 5) t.fail(`${secs}: ${utcSeconds(secs)} != ${want}`);
+  }
+  t.equal(bad, 0, `${cases.length} times from 1970 to 9999, leap days included`);
+});
 
 t.test('rfc3339Nano', async (t) => {
   const RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
