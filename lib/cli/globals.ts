@@ -74,10 +74,15 @@ export function subcommandIndex(argv: readonly string[]): number {
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('-')) break;
-    const flag = a.replace(/^--?/, '');
-    if (Object.hasOwn(GLOBAL_FLAGS, flag) && GLOBAL_FLAGS[flag].type !== 'boolean') i++;
+    if (takesValue(a)) i++;
   }
   return i;
+}
+
+/** A global flag given without "=" whose value is the next word (`--root X`, `-root X`). */
+function takesValue(arg: string): boolean {
+  const flag = arg.replace(/^--?/, '');
+  return Object.hasOwn(GLOBAL_FLAGS, flag) && GLOBAL_FLAGS[flag].type !== 'boolean';
 }
 
 /** The subcommand named in argv, if any. */
@@ -90,8 +95,12 @@ export function subcommandOf(argv: readonly string[]): string | undefined {
  * (`ocits --root DIR -v`), as runc takes it.
  */
 export function wantsVersion(argv: readonly string[]): boolean {
-  const end = subcommandIndex(argv);
-  for (let i = 0; i < end; i++) if (argv[i] === '-v' || argv[i] === '--version') return true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-v' || a === '--version') return true;
+    if (!a.startsWith('-')) return false;
+    if (takesValue(a)) i++;
+  }
   return false;
 }
 

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { fail, takePending, writeOut, type Cmd } from './common';
 import { act, configureLog, prepare } from './fastpath';
 import { fastParse } from './fastargs';
-import { GLOBAL_FLAGS, subcommandOf, unknownFlag, wantsVersion } from './globals';
+import { GLOBAL_FLAGS, normalizeArgv, subcommandOf, unknownFlag, wantsVersion } from './globals';
 
 export { fail } from './common';
 

@@ -104,6 +104,7 @@ if (!isOcits()) {
     t.equal(unknown.status, 1)
     t.match(unknown.stderr, /^ocits: flag provided but not defined: -bogus$/m, 'an unknown flag, as runc words it')
     const none = spawnSync(BIN, ['--root', root, 'nosuchcommand'], { encoding: 'utf8' })
-    t.equal(none.status, 1, 'an unknown command fails')
+    t.equal(none.status, 3, 'an unknown command fails as runc: exit code 3')
+    t.match(none.stderr, /No help topic for 'nosuchcommand'/, "runc's words")
   })
 }

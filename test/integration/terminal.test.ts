@@ -56,9 +56,10 @@ class Receiver {
   private buf = ''
   exited: Promise<void>
 
-  constructor(t: Test, input = '') {
+  /** input goes to the master at once, or once the output holds waitFor (a running process echoes it where its output then is) */
+  constructor(t: Test, input = '', waitFor = '') {
     this.socket = path.join(makeTempDir(t, 'console'), 'tty.sock')
-    this.child = spawn('python3', [path.join(FIXTURES, 'recvtty.py'), this.socket, input], { stdio: ['pipe', 'pipe', 'inherit'] })
+    this.child = spawn('python3', [path.join(FIXTURES, 'recvtty.py'), this.socket, input, waitFor], { stdio: ['pipe', 'pipe', 'inherit'] })
     this.child.stdout!.on('data', (d) => {
       this.buf += d.toString()
       let i
@@ -202,7 +203,7 @@ t.test('output flows out and input in, with echo (input written before start wai
 t.test('run -d --console-socket: the master is sent before run returns, the container runs on', async (t) => {
   const r = runtime(t)
   const b = makeBundle(t, terminal(['sh', '-c', 'tty; read -r l; echo "got:$l"']))
-  const recv = new Receiver(t, 'detached\n')
+  const recv = new Receiver(t, 'detached\n', '/dev/pts/')
   await recv.listening()
   const res = await r.rt(['run', '-d', '--bundle', b.dir, '--console-socket', recv.socket, b.id])
   t.equal(res.code, 0, 'run -d exits 0 before the caller accepts', diag(res))
@@ -456,7 +457,7 @@ async function runningContainer(t: Test, r: Runtime): Promise<Bundle> {
 t.test('exec with a terminal through a console socket (--process, --detach, --pid-file: as containerd\'s shim)', async (t) => {
   const r = runtime(t)
   const b = await runningContainer(t, r)
-  const recv = new Receiver(t, 'typed line\n')
+  const recv = new Receiver(t, 'typed line\n', '=== input')
   await recv.listening()
   const dir = makeTempDir(t, 'exec')
   const proc = path.join(dir, 'process.json')
