@@ -1,7 +1,7 @@
 /**
  * The cgroupfs driver: the container's cgroup is a plain directory in every
- * hierarchy (v1 each, v2 the unified one, hybrid both). Placement only for
- * now; resources, freeze and stats come later (ENOTSUP).
+ * hierarchy (v1 each, v2 the unified one, hybrid both). The systemd driver
+ * (systemd/) uses it for everything but the unit itself.
  */
 import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -108,7 +108,15 @@ export class FsManager implements CgroupManager {
   /** unique container dirs in placement order, each with its base */
   private readonly dirs: { dir: string; base: string; keys: string[] }[];
 
-  constructor(mode: CgroupMode, dirs: HierarchyDir[]) {
+  /**
+   * keepParents: destroy() removes the container's dirs only, never a parent
+   * (the systemd driver: the slices above a scope are systemd's).
+   */
+  constructor(
+    mode: CgroupMode,
+    dirs: HierarchyDir[],
+    private readonly keepParents = false,
+  ) {
     this.mode = mode;
     const paths: Record<string, string> = {};
     const bases: Record<string, string> = {};
@@ -230,7 +238,7 @@ export class FsManager implements CgroupManager {
   destroy(opts: { keepOthers?: boolean } = {}): void {
     // 0. a stopped container's cgroups are empty: rmdir succeeds (EBUSY otherwise)
     if (this.removeIfEmpty()) {
-      for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
+      if (!this.keepParents) for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
       return;
     }
     if (opts.keepOthers && this.allPids().length) return;
@@ -268,7 +276,7 @@ export class FsManager implements CgroupManager {
       }
     }
     // 3. the parents this manager would have created, while empty
-    for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
+    if (!this.keepParents) for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
     if (errors.length) {
       const still = left.length ? ` (processes still in it: ${left.join(' ')})` : '';
       throw new OcitsError('ECGROUP', `destroy cgroup: ${errors.join('; ')}${still}`);

@@ -24,6 +24,12 @@ export function cpuSharesToWeight(shares: number): number {
   return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
+/** cpu.weight for linux.resources.cpu.shares on cgroup v2; shares outside [2, 262144] are an error naming the field. */
+export function sharesToWeightChecked(shares: number): number {
+  if (shares < 2 || shares > 262144) throw invalid('cpu/shares', `cpu shares ${shares} out of range [2, 262144] for cgroup v2 (cpu.weight)`);
+  return cpuSharesToWeight(shares);
+}
+
 /** runc's cgroups.ConvertBlkIOToIOWeightValue: [10, 1000] -> [1, 10000]. */
 export function blkioWeightToIoWeight(weight: number): number {
   if (weight === 0) return 0;
@@ -57,7 +63,7 @@ function numToStr(v: number): string {
   return String(v);
 }
 
-function invalid(field: string, msg: string): OcitsError {
+export function invalid(field: string, msg: string): OcitsError {
   const pointer = `${P}/${field}`;
   return new OcitsError('EINVAL_CONFIG', `${pointer}: ${msg}`, { pointer });
 }
@@ -269,10 +275,7 @@ function setCpu(w: Writer, r: LinuxResources): void {
         });
       }
       if (isSet(c.idle)) w.write(dir, 'cpu.idle', String(c.idle), 'cpu/idle');
-      if (shares) {
-        if (shares < 2 || shares > 262144) throw invalid('cpu/shares', `cpu shares ${shares} out of range [2, 262144] for cgroup v2 (cpu.weight)`);
-        w.write(dir, 'cpu.weight', String(cpuSharesToWeight(shares)), 'cpu/shares');
-      }
+      if (shares) w.write(dir, 'cpu.weight', String(sharesToWeightChecked(shares)), 'cpu/shares');
       let burst = '';
       if (isSet(c.burst)) {
         burst = String(c.burst);
