@@ -12,7 +12,7 @@ import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files
 import { type HierarchyDir } from './paths';
 import { freezerOf, setFrozen } from './freezer';
 import { readStats, type Stats } from './stats';
-import { applyResources } from './resources';
+import { applyResources, enableControllers } from './resources';
 import type { LinuxResources } from '../spec/types';
 
 /** How long destroy() waits for killed processes to leave the cgroup. */
@@ -150,6 +150,9 @@ export class FsManager implements CgroupManager {
       // hold processes (or are the root), so their cpus/mems are set
       if (d.keys.includes('cpuset')) copyCpusetDown(d.base, d.dir);
       else mkdirLevels(d.base, d.dir);
+      // pure v2, as runc: every controller the base offers, down to the container
+      // (stats, and what the container may delegate, whatever its resources say)
+      if (this.mode === 'v2' && d.keys.includes('unified')) enableControllers(d.base, d.dir, offered(d.base), false);
     }
   }
 
@@ -302,6 +305,15 @@ export class FsManager implements CgroupManager {
 
   toJSON(): SavedCgroup {
     return { driver: this.driver, mode: this.mode, paths: { ...this.paths }, bases: { ...this.bases } };
+  }
+}
+
+/** The controllers a v2 cgroup offers its children (its cgroup.controllers); none when unreadable. */
+function offered(dir: string): string[] {
+  try {
+    return readFileSync(posix.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
   }
 }
 

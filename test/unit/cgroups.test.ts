@@ -351,3 +351,15 @@ t.test('set({}) writes nothing (resources: cgroups-resources.test.ts); freeze/th
   t.equal(code(() => m.freeze()).code, 'ENOTSUP');
   t.equal(code(() => m.thaw()).code, 'ENOTSUP');
 });
+
+t.test('v2 create enables every offered controller down to the container (runc fs2 CreateCgroupPath)', async (t) => {
+  const { root, mountinfo } = fakeTree(t, 'v2');
+  writeFileSync(join(root, 'cgroup.subtree_control'), 'cpu\n'); // as the kernel shows it: without "+"
+  const m = newManager({ id: 'c1', root, mountinfo, cgroupsPath: '/p/c1' });
+  mkdirSync(join(root, 'p'));
+  writeFileSync(join(root, 'p', 'cgroup.subtree_control'), '');
+  m.create();
+  t.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpuset +io +memory +pids', 'the root: what it does not have yet');
+  t.equal(readFileSync(join(root, 'p', 'cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +pids', 'the parent');
+  t.notOk(existsSync(join(root, 'p', 'c1', 'cgroup.subtree_control')), 'not the container itself');
+});

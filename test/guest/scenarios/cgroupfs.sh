@@ -31,11 +31,11 @@ files() {
     done
 }
 eq "every resource in the files: as runc's" "$(files $C)" "$(files $RC)"
-eq "the values" "$(cat $C/memory.max $C/memory.high $C/memory.swap.max $C/cpu.max $C/pids.max | tr '\n' ' ')" "67108864 50000000 67108864 20000 100000 64 "
+eq "the values" "$(cat $C/memory.max $C/memory.high $C/memory.swap.max $C/cpu.max $C/pids.max | tr '\n' ' ')" "67108864 49999872 67108864 20000 100000 64 "  # memory.high in whole pages
 has "io.max: the read limit" "$(cat $C/io.max)" "$dev rbps=1048576"
 eq "the parent got the controllers" "$(cat /sys/fs/cgroup/ocitsguest/cgroup.subtree_control)" "$(cat /sys/fs/cgroup/runcguest/cgroup.subtree_control)"
 # the eBPF device program: runc's default rules, nothing else
-probe='head -c1 /dev/zero | wc -c; mknod /tmp/mem c 1 1 && head -c1 /tmp/mem 2>&1; echo x > /dev/null && echo null-ok'
+probe='head -c1 /dev/zero | wc -c; mknod /dev/mem1 c 1 1 && head -c1 /dev/mem1 2>&1; echo x > /dev/null && echo null-ok'
 eq "devices: /dev/zero, /dev/null allowed, /dev/mem (c 1:1) not (as runc)" "$($OCITS --root $R_OC exec c1 sh -c "$probe" 2>&1)" "$($RUNC --root $R_RC exec c1 sh -c "$probe" 2>&1)"
 has "devices: c 1:1 is refused" "$($OCITS --root $R_OC exec c1 sh -c "$probe" 2>&1)" "Operation not permitted"
 
