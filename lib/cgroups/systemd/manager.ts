@@ -108,9 +108,16 @@ export class SystemdManager implements CgroupManager {
     };
   }
 
-  /** Reach systemd before anything of the container exists: a missing bus is reported first. */
+  /**
+   * Reach systemd before anything of the container exists (a missing bus is
+   * reported first). v1/hybrid: the dirs are made now, in every hierarchy, as
+   * the cgroupfs driver makes them: the init binds them into the container's
+   * /sys/fs/cgroup while the unit is being started (systemd takes a dir that
+   * exists; runc makes its own ones after the start).
+   */
   create(): void {
     this.version();
+    if (this.mode !== 'v2') this.fs.create();
   }
 
   set(resources: unknown, warn?: (msg: string) => void): void {
