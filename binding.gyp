@@ -11,6 +11,16 @@
       "libraries": ["-lseccomp"]
     },
     {
+      "target_name": "ocits_systemd",
+      "sources": ["addon/systemd/sdbus.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "libraries": ["-lsystemd"]
+    },
+    {
       "target_name": "ocits-init",
       "type": "executable",
       "sources": [

@@ -285,6 +285,12 @@ export interface BpfAttacher {
  */
 export function applyDevices(cg: CgroupManager, spec: Spec, bpf: () => BpfAttacher): void {
   const rules = buildDeviceRules(spec);
+  if (cg.devices) cg.devices(rules, bpf);
+  else applyDeviceRules(cg, rules, bpf);
+}
+
+/** The rules onto a cgroup's dirs: v1 devices hierarchy, else (pure v2) the eBPF program. */
+export function applyDeviceRules(cg: Pick<CgroupManager, 'mode' | 'paths'>, rules: readonly DeviceRule[], bpf: () => BpfAttacher): void {
   if (cg.paths.devices) {
     applyV1(cg.paths.devices, rules);
     return;

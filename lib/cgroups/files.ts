@@ -43,7 +43,8 @@ export function levelsBelow(base: string, dir: string): string[] {
 
 /**
  * mkdir every level below base down to dir. A concurrent destroy() of a
- * sibling container may remove an empty parent between two mkdirs (ENOENT):
+ * sibling container may remove an empty parent between two mkdirs (ENOENT, or
+ * ENODEV for a file of a dir being removed):
  * start again from the top, a few times. `each` runs on every level after it
  * exists (cpuset copies its values there).
  */
@@ -61,7 +62,8 @@ export function mkdirLevels(base: string, dir: string, each?: (level: string) =>
       }
       return;
     } catch (err) {
-      const enoent = codeOf(err) === 'ENOENT' || (err instanceof OcitsError && err.errno === 2);
+      // ENODEV: a file of a level being removed right then (a parent's cpuset.cpus read during its rmdir)
+      const enoent = codeOf(err) === 'ENOENT' || codeOf(err) === 'ENODEV' || (err instanceof OcitsError && (err.errno === 2 || err.errno === 19));
       if (enoent && attempt < 5) continue;
       if (err instanceof OcitsError) throw err;
       throw fsError('create cgroup', (err as { level?: string }).level ?? dir, err);

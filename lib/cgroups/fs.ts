@@ -1,7 +1,7 @@
 /**
  * The cgroupfs driver: the container's cgroup is a plain directory in every
- * hierarchy (v1 each, v2 the unified one, hybrid both). Placement only for
- * now; resources, freeze and stats come later (ENOTSUP).
+ * hierarchy (v1 each, v2 the unified one, hybrid both). The systemd driver
+ * (systemd/) uses it for everything but the unit itself.
  */
 import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -12,7 +12,7 @@ import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files
 import { type HierarchyDir } from './paths';
 import { freezerOf, isFreezing, setFrozen } from './freezer';
 import { readStats, type Stats } from './stats';
-import { applyResources } from './resources';
+import { applyResources, enableControllers } from './resources';
 import type { LinuxResources } from '../spec/types';
 
 /** How long destroy() waits for killed processes to leave the cgroup. */
@@ -108,7 +108,15 @@ export class FsManager implements CgroupManager {
   /** unique container dirs in placement order, each with its base */
   private readonly dirs: { dir: string; base: string; keys: string[] }[];
 
-  constructor(mode: CgroupMode, dirs: HierarchyDir[]) {
+  /**
+   * keepParents: destroy() removes the container's dirs only, never a parent
+   * (the systemd driver: the slices above a scope are systemd's).
+   */
+  constructor(
+    mode: CgroupMode,
+    dirs: HierarchyDir[],
+    private readonly keepParents = false,
+  ) {
     this.mode = mode;
     const paths: Record<string, string> = {};
     const bases: Record<string, string> = {};
@@ -142,6 +150,9 @@ export class FsManager implements CgroupManager {
       // hold processes (or are the root), so their cpus/mems are set
       if (d.keys.includes('cpuset')) copyCpusetDown(d.base, d.dir);
       else mkdirLevels(d.base, d.dir);
+      // pure v2, as runc: every controller the base offers, down to the container
+      // (stats, and what the container may delegate, whatever its resources say)
+      if (this.mode === 'v2' && d.keys.includes('unified')) enableControllers(d.base, d.dir, offered(d.base), false);
     }
   }
 
@@ -231,7 +242,7 @@ export class FsManager implements CgroupManager {
   destroy(opts: { keepOthers?: boolean } = {}): void {
     // 0. a stopped container's cgroups are empty: rmdir succeeds (EBUSY otherwise)
     if (this.removeIfEmpty()) {
-      for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
+      if (!this.keepParents) for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
       return;
     }
     if (opts.keepOthers && this.allPids().length) return;
@@ -269,7 +280,7 @@ export class FsManager implements CgroupManager {
       }
     }
     // 3. the parents this manager would have created, while empty
-    for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
+    if (!this.keepParents) for (const d of this.dirs) removeEmptyParents(d.dir, d.base);
     if (errors.length) {
       const still = left.length ? ` (processes still in it: ${left.join(' ')})` : '';
       throw new OcitsError('ECGROUP', `destroy cgroup: ${errors.join('; ')}${still}`);
@@ -299,6 +310,15 @@ export class FsManager implements CgroupManager {
 
   toJSON(): SavedCgroup {
     return { driver: this.driver, mode: this.mode, paths: { ...this.paths }, bases: { ...this.bases } };
+  }
+}
+
+/** The controllers a v2 cgroup offers its children (its cgroup.controllers); none when unreadable. */
+function offered(dir: string): string[] {
+  try {
+    return readFileSync(posix.join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
   }
 }
 

@@ -6,7 +6,7 @@
  *   state.cgroup = m.toJSON();             // kept by the state store
  *   loadManager(state.cgroup).destroy();   // delete
  *
- * Drivers: cgroupfs (fs.ts) for v1, v2 and hybrid hosts; systemd later.
+ * Drivers: cgroupfs (fs.ts) for v1, v2 and hybrid hosts; systemd (systemd/) on each of them.
  */
 import { OcitsError } from '../errors';
 import { FsManager } from './fs';
@@ -40,10 +40,9 @@ function isStringMap(v: unknown): v is Record<string, string> {
 /** Rebuild the manager of an existing container from its saved form. */
 export function loadManager(saved: SavedCgroup): CgroupManager {
   const s = saved as Partial<SavedCgroup> | null;
-  if (s?.driver === 'systemd') return loadSystemdManager(saved);
   if (
     !s ||
-    s.driver !== 'cgroupfs' ||
+    (s.driver !== 'cgroupfs' && s.driver !== 'systemd') ||
     !MODES.includes(s.mode as CgroupMode) ||
     !isStringMap(s.paths) ||
     !isStringMap(s.bases) ||
@@ -51,5 +50,6 @@ export function loadManager(saved: SavedCgroup): CgroupManager {
   ) {
     throw new OcitsError('ECGROUP', `saved cgroup state is invalid: ${JSON.stringify(saved)}`);
   }
+  if (s.driver === 'systemd') return loadSystemdManager(s as SavedCgroup);
   return FsManager.fromSaved(s as SavedCgroup);
 }

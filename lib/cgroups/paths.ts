@@ -23,7 +23,8 @@ export interface InnerPath {
 /**
  * Validate and clean a cgroupsPath. Throws EINVAL_CONFIG (pointer
  * /linux/cgroupsPath) for '..' escaping the base, NUL, or a path naming the
- * base itself; ENOTSUP for the systemd slice:prefix:name form.
+ * base itself, or for the systemd slice:prefix:name form (that one needs
+ * --systemd-cgroup: runc would make a directory of that name instead).
  */
 export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): InnerPath {
   if (cgroupsPath === undefined || cgroupsPath === '') {
@@ -38,8 +39,8 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
   }
   if (!p.startsWith('/') && p.split(':').length === 3 && !p.includes('/')) {
     throw new OcitsError(
-      'ENOTSUP',
-      `cgroupsPath "${p}" is in the systemd "slice:prefix:name" form, but the systemd cgroup driver is not supported yet`,
+      'EINVAL_CONFIG',
+      `${POINTER}: cgroupsPath "${p}" is in the systemd "slice:prefix:name" form: it needs the systemd cgroup driver (--systemd-cgroup)`,
       { pointer: POINTER },
     );
   }

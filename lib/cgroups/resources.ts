@@ -24,6 +24,12 @@ export function cpuSharesToWeight(shares: number): number {
   return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
+/** cpu.weight for linux.resources.cpu.shares on cgroup v2; shares outside [2, 262144] are an error naming the field. */
+export function sharesToWeightChecked(shares: number): number {
+  if (shares < 2 || shares > 262144) throw invalid('cpu/shares', `cpu shares ${shares} out of range [2, 262144] for cgroup v2 (cpu.weight)`);
+  return cpuSharesToWeight(shares);
+}
+
 /** runc's cgroups.ConvertBlkIOToIOWeightValue: [10, 1000] -> [1, 10000]. */
 export function blkioWeightToIoWeight(weight: number): number {
   if (weight === 0) return 0;
@@ -57,7 +63,7 @@ function numToStr(v: number): string {
   return String(v);
 }
 
-function invalid(field: string, msg: string): OcitsError {
+export function invalid(field: string, msg: string): OcitsError {
   const pointer = `${P}/${field}`;
   return new OcitsError('EINVAL_CONFIG', `${pointer}: ${msg}`, { pointer });
 }
@@ -119,25 +125,7 @@ class Writer {
   enable(v2name: string): void {
     if (this.enabled.has(v2name)) return;
     this.enabled.add(v2name);
-    const base = this.t.bases.unified;
-    const dir = this.t.paths.unified;
-    const levels = [base, ...levelsBelow(base, dir)];
-    levels.pop(); // not the container's own dir
-    for (const level of levels) {
-      const file = posix.join(level, 'cgroup.subtree_control');
-      let cur = '';
-      try {
-        cur = readFileSync(file, 'utf8');
-      } catch {
-        // written below
-      }
-      if (cur.split(/\s+/).includes(v2name)) continue;
-      try {
-        writeFileMaybeCreate(file, `+${v2name}`);
-      } catch (err) {
-        throw new OcitsError('ECGROUP', `enable the cgroup v2 controller ${v2name} in ${file}: ${errText(err)}`, { errno: errnoOf(err), cause: err });
-      }
-    }
+    enableControllers(this.t.bases.unified, this.t.paths.unified, [v2name], true);
   }
 
   /** Write one value the way runc does (O_WRONLY|O_TRUNC, no create); errors name the field. */
@@ -164,6 +152,41 @@ class Writer {
       return readFileSync(posix.join(dir, name), 'utf8').trim();
     } catch {
       return '';
+    }
+  }
+}
+
+/**
+ * v2: the controllers into cgroup.subtree_control of every level from base down
+ * to dir's parent, where missing (runc fs2 CreateCgroupPath). strict: a refusal
+ * is an error; else, as runc, all at once, then one by one, refusals left out.
+ */
+export function enableControllers(base: string, dir: string, ctrls: readonly string[], strict: boolean): void {
+  const levels = [base, ...levelsBelow(base, dir)];
+  levels.pop(); // not the container's own dir
+  for (const level of levels) {
+    const file = posix.join(level, 'cgroup.subtree_control');
+    let cur: string[] = [];
+    try {
+      cur = readFileSync(file, 'utf8').split(/\s+/);
+    } catch {
+      // written below
+    }
+    const missing = ctrls.filter((c) => !cur.includes(c));
+    if (!missing.length) continue;
+    // not strict: only where the file is there (a real cgroup; fake trees in tests have none)
+    if (!strict && !existsSync(file)) continue;
+    try {
+      writeFileMaybeCreate(file, missing.map((c) => `+${c}`).join(' '));
+    } catch (err) {
+      if (strict) throw new OcitsError('ECGROUP', `enable the cgroup v2 controller ${missing.join(' ')} in ${file}: ${errText(err)}`, { errno: errnoOf(err), cause: err });
+      for (const c of missing) {
+        try {
+          writeFileMaybeCreate(file, `+${c}`);
+        } catch {
+          // this level cannot have it: the container goes without
+        }
+      }
     }
   }
 }
@@ -269,10 +292,7 @@ function setCpu(w: Writer, r: LinuxResources): void {
         });
       }
       if (isSet(c.idle)) w.write(dir, 'cpu.idle', String(c.idle), 'cpu/idle');
-      if (shares) {
-        if (shares < 2 || shares > 262144) throw invalid('cpu/shares', `cpu shares ${shares} out of range [2, 262144] for cgroup v2 (cpu.weight)`);
-        w.write(dir, 'cpu.weight', String(cpuSharesToWeight(shares)), 'cpu/shares');
-      }
+      if (shares) w.write(dir, 'cpu.weight', String(sharesToWeightChecked(shares)), 'cpu/shares');
       let burst = '';
       if (isSet(c.burst)) {
         burst = String(c.burst);

@@ -1,8 +1,9 @@
 /**
  * The one cgroup manager interface of ocits. Implementations: the cgroupfs
- * driver for v1, v2 and hybrid hosts (fs.ts); a systemd driver later
- * (systemd.ts). Everything is synchronous: the calls are a few small file
- * operations and the CLI is sequential.
+ * driver for v1, v2 and hybrid hosts (fs.ts); the systemd driver (systemd/:
+ * a transient unit over D-Bus, the files written like the cgroupfs driver's).
+ * Everything is synchronous: the calls are a few small file operations or
+ * blocking D-Bus calls, and the CLI is sequential.
  */
 
 /**
@@ -30,6 +31,8 @@ export interface CgroupManager {
   /**
    * Write pid to cgroup.procs on every hierarchy. Errors name the file.
    * `sub` (exec --cgroup, paths.ts subCgroupDirs): per key, the sub-cgroup dir to use instead.
+   * systemd: the first pid of a new container starts its unit (the cgroup
+   * exists from then on) and gets what set() and devices() were given.
    */
   addPid(pid: number, sub?: Record<string, string>): void;
   /** Every pid in the container's cgroup, sub-cgroups included, sorted, unique. */
@@ -50,6 +53,12 @@ export interface CgroupManager {
    * lives. Errors name the field (OcitsError with a /linux/resources pointer).
    */
   set(resources: unknown, warn?: (msg: string) => void): void;
+  /**
+   * A manager that applies the device rules itself (systemd: unit properties
+   * plus the same files as the cgroupfs driver); devices.ts applyDevices()
+   * otherwise writes them to the manager's paths.
+   */
+  devices?(rules: readonly import('./devices').DeviceRule[], bpf: () => import('./devices').BpfAttacher): void;
   /** v1 freezer.state FROZEN / v2 cgroup.freeze 1, waiting (bounded) until the kernel reports it. */
   freeze(): void;
   /** THAWED / 0, likewise. */
@@ -67,7 +76,7 @@ export interface CgroupOptions {
   id: string;
   /** config.json linux.cgroupsPath */
   cgroupsPath?: string;
-  /** --systemd-cgroup (not supported yet: ENOTSUP) */
+  /** --systemd-cgroup: cgroupsPath is "slice:prefix:name", the cgroup a transient systemd unit */
   systemd?: boolean;
   /** where the hierarchies are mounted; default '/sys/fs/cgroup' */
   root?: string;
@@ -75,6 +84,8 @@ export interface CgroupOptions {
   mountinfo?: string;
   /** text of /proc/self/cgroup; default: read it (only needed for relative paths) */
   selfCgroup?: string;
+  /** systemd driver on v1/hybrid: text of /proc/1/cgroup; default: read it */
+  initCgroup?: string;
 }
 
 /** The persisted form of a manager (kept in state.json). */
@@ -90,4 +101,8 @@ export interface SavedCgroup {
    * up to, not including, this dir.
    */
   bases: Record<string, string>;
+  /** systemd: the container's unit (ocits-c1.scope) */
+  unit?: string;
+  /** systemd: its parent slice (system.slice) */
+  slice?: string;
 }

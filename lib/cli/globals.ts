@@ -16,7 +16,7 @@ export const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
   log: { type: 'string', describe: 'set the log file to write ocits logs to (default is stderr)' },
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' },
   debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
-  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (a transient unit per container, linux.cgroupsPath "slice:prefix:name")' },
   criu: { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', hidden: true },
 };
 

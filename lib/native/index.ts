@@ -94,7 +94,7 @@ interface Addon {
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */
-function buildDir(): string {
+export function buildDir(): string {
   let dir = __dirname;
   for (let i = 0; i < 4; i++) {
     dir = path.dirname(dir);

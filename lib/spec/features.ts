@@ -105,7 +105,8 @@ export function defaultImplemented(): Implemented {
     mountOptions: MOUNT_OPTIONS,
     namespaces: NAMESPACES,
     capabilities: CAPABILITIES,
-    cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+    // systemd: the driver (lib/cgroups/systemd); systemdUser: no rootless driver through the user's manager
+    cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: false },
     seccomp: { enabled: false },
     // applied where the host has the LSM enabled (the init writes /proc/self/attr/...)
     apparmor: true,

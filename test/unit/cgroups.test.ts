@@ -133,18 +133,11 @@ t.test('parseCgroupsPath', async (t) => {
   }
   t.match(code(() => parseCgroupsPath('/a\0b', 'c1')), { code: 'EINVAL_CONFIG', pointer: '/linux/cgroupsPath' });
   t.match(code(() => parseCgroupsPath('system.slice:ocits:c1', 'c1')), {
-    code: 'ENOTSUP',
+    code: 'EINVAL_CONFIG',
     pointer: '/linux/cgroupsPath',
-    message: /systemd/,
+    message: /needs the systemd cgroup driver \(--systemd-cgroup\)/,
   });
   t.match(code(() => parseCgroupsPath(undefined, '../x')), { code: 'ECGROUP' });
-});
-
-t.test('systemd driver is ENOTSUP', async (t) => {
-  const e = code(() => newManager({ id: 'c', systemd: true, mountinfo: HYBRID }));
-  t.equal(e.code, 'ENOTSUP');
-  t.equal(e.message, 'systemd cgroup driver is not supported yet (no systemd on this host)');
-  t.equal(code(() => loadManager({ driver: 'systemd', mode: 'v2', paths: {}, bases: {} })).code, 'ENOTSUP');
 });
 
 t.test('paths on v1', async (t) => {
@@ -371,4 +364,16 @@ t.test('subCgroupDirs: exec --cgroup [<controller>:]<path>, as runc 1.1', async 
   t.throws(() => subCgroupDirs(v2, ['a:b:c']), { message: 'invalid --cgroup argument: a:b:c' });
   t.throws(() => subCgroupDirs(v1, ['x', 'memory:y']), { message: 'invalid --cgroup argument: x (missing <controller>: prefix)' });
   t.throws(() => subCgroupDirs(v2, ['../sibling']), { message: /^\.\.\/sibling is not a sub cgroup path/ });
+});
+
+t.test('v2 create enables every offered controller down to the container (runc fs2 CreateCgroupPath)', async (t) => {
+  const { root, mountinfo } = fakeTree(t, 'v2');
+  writeFileSync(join(root, 'cgroup.subtree_control'), 'cpu\n'); // as the kernel shows it: without "+"
+  const m = newManager({ id: 'c1', root, mountinfo, cgroupsPath: '/p/c1' });
+  mkdirSync(join(root, 'p'));
+  writeFileSync(join(root, 'p', 'cgroup.subtree_control'), '');
+  m.create();
+  t.equal(readFileSync(join(root, 'cgroup.subtree_control'), 'utf8'), '+cpuset +io +memory +pids', 'the root: what it does not have yet');
+  t.equal(readFileSync(join(root, 'p', 'cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +pids', 'the parent');
+  t.notOk(existsSync(join(root, 'p', 'c1', 'cgroup.subtree_control')), 'not the container itself');
 });

@@ -112,7 +112,7 @@ t.test('features: required keys and shape', async (t) => {
   t.same(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'], 'sorted; every namespace type');
   t.same(f.linux.capabilities, [...CAPABILITIES]);
   for (const c of f.linux.capabilities) t.match(c, /^CAP_[A-Z_]+$/);
-  t.same(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false });
+  t.same(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: false, rdma: false }, 'the systemd driver; no rootless one through the user manager');
   t.same(f.linux.seccomp, { enabled: false });
   t.same(f.linux.apparmor, { enabled: true }, 'applied where the host has AppArmor on');
   t.same(f.linux.selinux, { enabled: true }, 'applied where the host has SELinux on');
