@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 
@@ -60,13 +61,9 @@ static void await_cgroup(int sock, const Plan& p) {
 // Field 22 of our own stat: the parent records it so that a reused pid is
 // never taken for this container.
 static std::string own_start_time() {
-  char buf[1024];
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("open /proc/self/stat");
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) fail_errno("read /proc/self/stat");
-  buf[n] = 0;
+  std::string stat;
+  if (int err = procfs_read(procfs_pid_dir(0) + "stat", &stat, 4096)) fail(err, "read /proc/self/stat");
+  const char* buf = stat.c_str();
   const char* q = strrchr(buf, ')');
   int field = 2;
   for (q = q ? q + 1 : buf; *q && field < 22; q++)
@@ -136,7 +133,7 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   // Handles to what must outlive pivot_root: the exec fifo (opened by stage
   // 1), and our own fd directory through which it is reopened for writing
   // (the container may have no /proc of its own). Both are close-on-exec.
-  int fddir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fddir = procfs_open(procfs_pid_dir(0) + "fd", O_PATH | O_DIRECTORY);
   if (fddir < 0) fail_errno("open /proc/self/fd");
 
   prepare_rootfs(p);
@@ -218,6 +215,11 @@ int main(int argc, char** argv) {
   // execve makes the container's process dumpable again, as usual.
   if ((p.clone_flags || !p.joins.empty()) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail_errno("set the init non-dumpable");
   if ((p.flags & PF_TERMINAL) && console_sock < 0) fail(EINVAL, "init: a terminal without a console socket");
+  // The verified procfs handle every /proc access goes through (procfs.h):
+  // opened now, while we are still the runtime's own (a private procfs of the
+  // host's pid namespace, whatever the container's /proc will be), and kept
+  // by both stages until execve.
+  if (procfs_root() < 0) fail_errno("open a private procfs");
   int fifo = -1, rootfd = -1;
   if (exec_mode) {
     rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);

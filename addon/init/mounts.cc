@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -108,16 +109,11 @@ static std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd
 
 // Whether we are in a user namespace other than the host's (a new or joined one).
 static bool in_user_namespace() {
-  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[128];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
+  std::string map;
+  if (procfs_read(procfs_pid_dir(0) + "uid_map", &map, 4096) != 0 || map.empty()) return false;
   unsigned long inside, outside, count;
   // The host's map is the identity over every id ("0 0 4294967295").
-  return !(sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
+  return !(sscanf(map.c_str(), "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
 }
 
 static int resolve_or_fail(int rootfd, const std::string& dest, bool create, bool is_file, const char* what) {
@@ -298,12 +294,16 @@ static void dev_symlinks(int rootfd) {
 
 // The mount point (from /proc/self/mountinfo) under which `path` lies.
 static std::string mount_point_of(const std::string& path) {
-  FILE* f = fopen("/proc/self/mountinfo", "re");
-  if (!f) fail_errno("open /proc/self/mountinfo");
+  std::string info;
+  if (int err = procfs_read(procfs_pid_dir(0) + "mountinfo", &info, 64u << 20)) fail(err, "read /proc/self/mountinfo");
   std::string best = "/";
-  char* line = nullptr;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
+  size_t at = 0;
+  while (at < info.size()) {
+    size_t eol = info.find('\n', at);
+    if (eol == std::string::npos) eol = info.size();
+    std::string text = info.substr(at, eol - at);
+    at = eol + 1;
+    char* line = &text[0];
     // id parent major:minor root mountpoint ...
     char* save = nullptr;
     char* tok = strtok_r(line, " ", &save);
@@ -321,8 +321,6 @@ static std::string mount_point_of(const std::string& path) {
     bool under = path == mp || (path.compare(0, mp.size(), mp) == 0 && (mp == "/" || path[mp.size()] == '/'));
     if (under && mp.size() >= best.size()) best = mp;
   }
-  free(line);
-  fclose(f);
   return best;
 }
 
@@ -437,13 +435,13 @@ static void mask_path(const std::string& path) {
   close(tree);
 }
 
+// Through the private procfs (procfs.h): whatever is mounted on, or linked
+// from, the container's /proc/sys, the write reaches the kernel's own file.
 static void write_sysctl(const KeyValue& kv) {
-  std::string path = "/proc/sys/";
-  for (char c : kv.key) path += (c == '.') ? '/' : c;
-  int fd = open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) fail_errno("sysctl %s: open %s", kv.key.c_str(), path.c_str());
-  if (write(fd, kv.value.data(), kv.value.size()) < 0) fail_errno("sysctl %s: write %s", kv.key.c_str(), kv.value.c_str());
-  close(fd);
+  std::string rel = "sys/";
+  for (char c : kv.key) rel += (c == '.') ? '/' : c;
+  if (int err = procfs_write(rel, kv.value))
+    fail(err, "sysctl %s (linux.sysctl): write %s to /proc/%s", kv.key.c_str(), kv.value.c_str(), rel.c_str());
 }
 
 void finalize_rootfs(const Plan& p) {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -95,11 +96,8 @@ void set_time_offsets(const Plan& p) {
     snprintf(line, sizeof line, "%u %lld %u\n", o.clock, static_cast<long long>(o.secs), o.nanos);
     text += line;
   }
-  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("set time offsets (linux.timeOffsets): open /proc/self/timens_offsets");
-  if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail_errno("set time offsets (linux.timeOffsets): write /proc/self/timens_offsets");
-  close(fd);
+  if (int err = procfs_write(procfs_pid_dir(0) + "timens_offsets", text))
+    fail(err, "set time offsets (linux.timeOffsets): write /proc/self/timens_offsets");
 }
 
 void become_root(const Plan& p) {

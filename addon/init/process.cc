@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -46,27 +47,25 @@ void apply_rlimits(const Plan& p) {
   }
 }
 
-static bool write_attr(const char* path, const std::string& value) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = write(fd, value.data(), value.size());
-  int e = errno;
-  close(fd);
-  errno = e;
-  return n == static_cast<ssize_t>(value.size());
+// One of our own /proc/self/attr files, through the private procfs
+// (procfs.h): a mount over the container's /proc/self/attr changes nothing.
+static int write_attr(const char* name, const std::string& value) {
+  return procfs_write(procfs_pid_dir(0) + "attr/" + name, value);
 }
 
 // The AppArmor profile and SELinux label the process gets at its execve
-// (runc: apparmor.ApplyProfile, selinux.SetExecLabel), through the
-// container's own /proc. The planner leaves them empty where the LSM is off.
+// (runc: apparmor.ApplyProfile, selinux.SetExecLabel). The planner leaves
+// them empty where the LSM is off.
 void apply_lsm_exec_labels(const Plan& p) {
   if (!p.apparmor_profile.empty()) {
     std::string v = "exec " + p.apparmor_profile;
-    if (!write_attr("/proc/self/attr/apparmor/exec", v) && (errno != ENOENT || !write_attr("/proc/self/attr/exec", v)))
-      fail_errno("apply AppArmor profile %s (process.apparmorProfile)", p.apparmor_profile.c_str());
+    int err = write_attr("apparmor/exec", v);
+    if (err == ENOENT) err = write_attr("exec", v);
+    if (err) fail(err, "apply AppArmor profile %s (process.apparmorProfile)", p.apparmor_profile.c_str());
   }
-  if (!p.selinux_label.empty() && !write_attr("/proc/self/attr/exec", p.selinux_label))
-    fail_errno("set SELinux label %s (process.selinuxLabel)", p.selinux_label.c_str());
+  if (!p.selinux_label.empty()) {
+    if (int err = write_attr("exec", p.selinux_label)) fail(err, "set SELinux label %s (process.selinuxLabel)", p.selinux_label.c_str());
+  }
 }
 
 // process.ioPriority, process.scheduler and linux.personality.
@@ -90,11 +89,8 @@ void apply_process_extras(const Plan& p) {
 
 void apply_oom_score(const Plan& p) {
   if (!(p.flags & PF_HAS_OOM)) return;
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("oomScoreAdj: open /proc/self/oom_score_adj");
   std::string v = std::to_string(p.oom_score_adj);
-  if (write(fd, v.data(), v.size()) < 0) fail_errno("oomScoreAdj: write %s", v.c_str());
-  close(fd);
+  if (int err = procfs_write(procfs_pid_dir(0) + "oom_score_adj", v)) fail(err, "oomScoreAdj: write %s to /proc/self/oom_score_adj", v.c_str());
 }
 
 void drop_bounding_caps(const Plan& p) {

@@ -23,6 +23,7 @@
 #include <linux/nsfs.h>
 #include <string>
 #include <vector>
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 #include "seccomp.h"
@@ -369,6 +370,63 @@ Napi::Value NsType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, type < 0 ? 0 : type);
 }
 
+// The runtime's own /proc accesses that write or decide (id maps, setgroups,
+// its capability sets, the namespaces an exec joins) go through the same
+// verified procfs handle as the init's (common/procfs.h). `pid` 0 is ourselves.
+std::string ProcName(int pid, const std::string& name) {
+  return "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/" + name;
+}
+
+// Go's (and the init's) wording: strerror with a lower-case first letter.
+Napi::Error ProcError(Napi::Env env, int err, const std::string& what) {
+  std::string s = strerror(err);
+  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  Napi::Error e = Napi::Error::New(env, what + ": " + s);
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
+}
+
+std::string ProcRel(Napi::Env env, int pid, const std::string& name) {
+  std::string dir = ocits::procfs_pid_dir(pid);
+  if (dir.empty()) throw ProcError(env, errno ? errno : ENOENT, "open " + ProcName(pid, name));
+  return dir + name;
+}
+
+// procWrite(pid, name, text): the whole text in one write(2) to /proc/<pid>/<name>
+Napi::Value ProcWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string name = info[1].As<Napi::String>();
+  std::string text = info[2].As<Napi::String>();
+  if (int err = ocits::procfs_write(ProcRel(env, pid, name), text)) throw ProcError(env, err, "write " + ProcName(pid, name));
+  return env.Undefined();
+}
+
+// procRead(pid, name) -> the text of /proc/<pid>/<name>
+Napi::Value ProcRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string name = info[1].As<Napi::String>();
+  std::string text;
+  if (int err = ocits::procfs_read(ProcRel(env, pid, name), &text)) throw ProcError(env, err, "read " + ProcName(pid, name));
+  return Napi::String::New(env, text);
+}
+
+// procStatLink(pid, dir, name) -> { dev, ino } of the magic link /proc/<pid>/<dir>/<name>'s target
+Napi::Value ProcStatLink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string dir = info[1].As<Napi::String>();
+  std::string name = info[2].As<Napi::String>();
+  struct stat st;
+  if (int err = ocits::procfs_stat_link(ProcRel(env, pid, dir), name.c_str(), &st))
+    throw ProcError(env, err, "stat " + ProcName(pid, dir + "/" + name));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dev", Napi::Number::New(env, static_cast<double>(st.st_dev)));
+  out.Set("ino", Napi::Number::New(env, static_cast<double>(st.st_ino)));
+  return out;
+}
+
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   const struct scmp_version* v = seccomp_version();
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
@@ -391,6 +449,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seccompInfo", Napi::Function::New(env, ocits_native::SeccompInfo));
   exports.Set("sendSeccompListener", Napi::Function::New(env, ocits_native::SendSeccompListener));
   exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("procWrite", Napi::Function::New(env, ProcWrite));
+  exports.Set("procRead", Napi::Function::New(env, ProcRead));
+  exports.Set("procStatLink", Napi::Function::New(env, ProcStatLink));
   exports.Set("devicesProgram", Napi::Function::New(env, ocits_native::DevicesProgram));
   exports.Set("devicesAttach", Napi::Function::New(env, ocits_native::DevicesAttach));
   exports.Set("devicesDetach", Napi::Function::New(env, ocits_native::DevicesDetach));

@@ -60,6 +60,15 @@ interface Addon {
   sendSeccompListener(path: string, payload: Buffer, fd: number): void;
   /** CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE); 0: not a namespace; throws with errno when it cannot be opened */
   nsType(path: string): number;
+  /**
+   * /proc/<pid>/<name> (pid 0: the runtime itself) through the verified procfs
+   * handle (addon/common/procfs.h): never through a mount or a symlink.
+   * Errors carry errno; the message is "write /proc/PID/NAME: <reason>".
+   */
+  procWrite(pid: number, name: string, text: string): void;
+  procRead(pid: number, name: string): string;
+  /** dev and ino of a magic link's target (e.g. dir "ns", name "net"); errno 2 (ENOENT) when there is none */
+  procStatLink(pid: number, dir: string, name: string): { dev: number; ino: number };
   /** the cgroup v2 device program (struct bpf_insn[]) for lib/cgroups/devices.ts bpfInput(); the first matching rule decides */
   devicesProgram(input: { defaultAllow: boolean; rules: { type: 'b' | 'c'; major: number; minor: number; access: string; allow: boolean }[] }): Buffer;
   /** load the program and attach it to a cgroup2 dir (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI); returns the program fd (close-on-exec) */

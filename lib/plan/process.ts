@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { OcitsError } from '../errors';
 import { capNames } from '../spec/caps';
 import type { Spec } from '../spec/types';
+import { native } from '../native';
 import { PlanFlag } from '../native/protocol';
 import type { InitPlan } from './types';
 
@@ -204,10 +205,11 @@ function hasCapSysResource(): boolean {
 
 /**
  * config.md: capabilities that cannot be granted SHOULD NOT fail the
- * container. What the runtime itself lacks in its bounding set (a host fact)
- * is dropped from every set of the plan, with one warning naming them.
+ * container. What the runtime itself lacks in its bounding set (a host fact,
+ * read through the verified procfs handle: it decides the container's
+ * capabilities) is dropped from every set of the plan, with one warning naming them.
  */
-export function dropUngrantableCaps(caps: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', bigint>, status = fs.readFileSync('/proc/self/status', 'utf8')): string | undefined {
+export function dropUngrantableCaps(caps: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', bigint>, status = native().procRead(0, 'status')): string | undefined {
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
   if (!m) return undefined;
   const own = BigInt(`0x${m[1]}`);

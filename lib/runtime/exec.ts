@@ -59,21 +59,24 @@ const NS_FILES: [string, number][] = [
   ['time', CLONE.time],
 ];
 
-/** Every namespace of the init that is not the runtime's own. */
+/**
+ * Every namespace of the init that is not the runtime's own: it decides what
+ * the process joins, so read through the verified procfs handle.
+ */
 function namespacesOf(pid: number): { type: number; path: string }[] {
+  const n = native();
   const joins: { type: number; path: string }[] = [];
   for (const [file, type] of NS_FILES) {
-    const theirs = `/proc/${pid}/ns/${file}`;
-    let a: fs.Stats;
-    let b: fs.Stats;
+    let a: { dev: number; ino: number };
+    let b: { dev: number; ino: number };
     try {
-      a = fs.statSync(theirs);
-      b = fs.statSync(`/proc/self/ns/${file}`);
+      a = n.procStatLink(pid, 'ns', file);
+      b = n.procStatLink(0, 'ns', file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(`/proc/${pid}`)) continue; // a kernel without it
+      if ((e as { errno?: number }).errno === 2 && fs.existsSync(`/proc/${pid}`)) continue; // a kernel without it
       throw new OcitsError('ESTATE', `cannot exec in a stopped container`, { cause: e });
     }
-    if (a.ino !== b.ino || a.dev !== b.dev) joins.push({ type, path: theirs });
+    if (a.ino !== b.ino || a.dev !== b.dev) joins.push({ type, path: `/proc/${pid}/ns/${file}` });
   }
   return joins;
 }
