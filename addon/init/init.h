@@ -15,6 +15,7 @@ struct MountEntry {
   uint64_t flags = 0;
   uint32_t ext = 0;
   std::vector<uint64_t> propagation;
+  uint32_t index = 0;  // the config mount it comes from (/mounts/N)
 };
 struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
 struct KeyValue { std::string key, value; };
@@ -79,7 +80,8 @@ void bring_loopback_up();
 void prepare_rootfs(const Plan& p);
 void pivot_into_rootfs(const Plan& p);
 void finalize_rootfs(const Plan& p);  // after pivot: sysctls, readonly/masked paths, ro root
-int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err);
+int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err,
+                 std::string* resolved = nullptr);
 void create_devices(const Plan& p, int rootfd);
 
 // process.cc

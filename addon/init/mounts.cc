@@ -4,16 +4,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <algorithm>
 #include "init.h"
 #include "../common/procfs.h"
 #include "../common/protocol.h"
@@ -48,11 +52,15 @@ static void push_components(const std::string& path, std::vector<std::string>* s
 // absolute or relative, and ".." are followed but can never leave it (as
 // runc's securejoin; openat2 RESOLVE_IN_ROOT guards every step against
 // races). Missing components, including the targets of dangling symlinks,
-// are created when asked. Returns an O_PATH fd, or -1 with *err set.
-int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err) {
+// are created when asked. Returns an O_PATH fd, or -1 with *err set;
+// *resolved_out (when given) is how far the resolution got, relative to the
+// root, on success and on failure.
+int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err, std::string* resolved_out) {
   std::vector<std::string> todo;
   push_components(path, &todo);
-  std::string resolved;  // relative to the root, free of symlinks
+  std::string dummy;
+  std::string& resolved = resolved_out ? *resolved_out : dummy;  // relative to the root, free of symlinks
+  resolved.clear();
   int links = 0;
   while (!todo.empty()) {
     std::string c = todo.back();
@@ -201,6 +209,71 @@ static void copy_tree(int src, int dst, const std::string& where) {
   closedir(d);
 }
 
+// The files lxcfs emulates, which runc 1.1 lets a bind mount cover.
+static const char* const kProcBindTargets[] = {"proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat",  "proc/swaps",
+                                               "proc/uptime",  "proc/loadavg",   "proc/slabinfo", "proc/net/dev"};
+
+static bool inside_proc(const std::string& rel) { return rel == "proc" || rel.compare(0, 5, "proc/") == 0; }
+
+// runc's checkProcMount, on the destination as resolved in the rootfs (`rel`,
+// relative to it): nothing is mounted inside /proc but the files lxcfs
+// emulates, and on /proc itself only a procfs (a new one, or a bind of the
+// root of one). Otherwise the config puts its own files, or symlinks to
+// host-wide settings, where the container's /proc files are (the
+// CVE-2025-52881 class: a sysctl written through them changes the host's).
+static void check_proc_destination(const MountEntry& m, const std::string& rel) {
+  if (!inside_proc(rel) || ((m.flags & MS_REMOUNT) && !(m.ext & ME_BIND))) return;  // a remount adds nothing
+  std::string where = "/" + rel;
+  std::string shown = where == m.dest ? where : "\"" + m.dest + "\" (" + where + " in the rootfs)";
+  if (rel == "proc") {
+    if (!(m.ext & ME_BIND) && m.fstype == "proc") return;
+    struct statfs fs;
+    struct stat st;
+    if ((m.ext & ME_BIND) && statfs(m.source.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC) {
+      if (stat(m.source.c_str(), &st) == 0 && st.st_ino == 1) return;  // the root of a procfs
+      fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted from %s: it is a procfs directory, not the root of a procfs",
+           m.index, shown.c_str(), m.source.c_str());
+    }
+    fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted because it is not of type proc", m.index, shown.c_str());
+  }
+  // (/proc/net is procfs's symlink to self/net: on a procfs, /proc/net/dev
+  // resolves to /proc/<pid>/net/dev and is refused, as by runc 1.1.5.)
+  for (const char* t : kProcBindTargets)
+    if (rel == t) return;
+  fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted because it is inside /proc", m.index, shown.c_str());
+}
+
+// The path of an open file as the kernel names it (its /proc/self/fd link,
+// read through the verified procfs).
+static std::string real_path_of(int fd) {
+  int dir = procfs_open(procfs_pid_dir(0) + "fd", O_PATH | O_DIRECTORY);
+  if (dir < 0) fail_errno("open /proc/self/fd");
+  char buf[PATH_MAX + 1];
+  ssize_t n = readlinkat(dir, std::to_string(fd).c_str(), buf, sizeof buf);
+  close(dir);
+  if (n < 0 || n > PATH_MAX) fail_errno("readlink /proc/self/fd/%d", fd);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// The mount point of `m`, opened: checked against /proc lexically first (so
+// that nothing is created under /proc), then by how far the resolution got
+// when it failed, then by the real path of what was opened (runc checks the
+// same), which no symlink or race can make differ from what is mounted on.
+static int open_mount_point(int rootfd, const MountEntry& m, bool create, bool is_file) {
+  check_proc_destination(m, m.dest.substr(1));
+  std::string err, resolved;
+  int fd = open_in_root(rootfd, m.dest, create, is_file, &err, &resolved);
+  if (fd < 0) {
+    if (inside_proc(resolved)) check_proc_destination(m, resolved + "/...");
+    fail(0, "mount %s: %s", m.dest.c_str(), err.c_str());
+  }
+  std::string root = real_path_of(rootfd), real = real_path_of(fd);
+  if (real.compare(0, root.size(), root) != 0 || (real.size() > root.size() && real[root.size()] != '/' && root != "/"))
+    fail(0, "invalid config: /mounts/%u/destination: %s resolves to %s, outside the rootfs", m.index, m.dest.c_str(), real.c_str());
+  check_proc_destination(m, real.substr(root == "/" ? 1 : std::min(real.size(), root.size() + 1)));
+  return fd;
+}
+
 static void mount_one(int rootfd, const MountEntry& m) {
   bool bind = (m.ext & ME_BIND) != 0;
   bool remount_only = (m.flags & MS_REMOUNT) && !bind;
@@ -210,7 +283,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
     if (stat(m.source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", m.dest.c_str(), m.source.c_str());
     is_file = !S_ISDIR(st.st_mode);
   }
-  int fd = resolve_or_fail(rootfd, m.dest, !remount_only, is_file, "mount");
+  int fd = open_mount_point(rootfd, m, !remount_only, is_file);
   std::string target = fd_path(fd);
   const char* data = m.data.empty() ? nullptr : m.data.c_str();
   if (remount_only) {

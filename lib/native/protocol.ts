@@ -1,6 +1,6 @@
 /** Mirror of addon/common/protocol.h: keep both in step. */
 export const PLAN_MAGIC = 0x3150434f;
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 export const enum Msg {
   EOF = 0,

@@ -111,11 +111,11 @@ function toU64(v: number): bigint {
 function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): PlanMount[] {
   const dest = m.destination;
   if (!ctx.cgroupHierarchies) {
-    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [] }];
+    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], index: i }];
   }
   const perMount = flags & ~MS.RDONLY;
   const out: PlanMount[] = [
-    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [] },
+    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], index: i },
   ];
   for (const h of ctx.cgroupHierarchies) {
     out.push({
@@ -126,12 +126,12 @@ function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): Pla
       flags: flags | MS.BIND | MS.REC,
       ext: MountExt.BIND,
       propagation: [],
+      index: i,
     });
   }
   if (flags & MS.RDONLY) {
-    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [] });
+    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], index: i });
   }
-  void i;
   return out;
 }
 
@@ -168,6 +168,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       flags: bind ? opts.flags | MS.BIND : opts.flags,
       ext: bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0,
       propagation: opts.propagation,
+      index: i,
     });
   });
   return { mounts, bindsDev };

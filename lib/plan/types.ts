@@ -8,6 +8,8 @@ export interface PlanMount {
   flags: number;
   ext: number;
   propagation: number[];
+  /** the config mount it comes from (/mounts/N), for the init's errors */
+  index: number;
 }
 
 export interface PlanDevice {

@@ -1,7 +1,8 @@
 // The container's /proc cannot redirect what the runtime writes there (the
-// CVE-2025-52881 class, issue 10): every write the init makes to procfs goes
-// through a private procfs, so that even a mount over the container's
-// /proc/sys (here a createContainer hook's) cannot send a sysctl to a
+// CVE-2025-52881 class, issue 10): a config's mounts or symlinks that would put
+// a volume inside /proc are refused, naming the mount, and every write the init
+// makes to procfs goes through a private procfs, so that even a mount the
+// runtime did not make (a createContainer hook's) cannot send a sysctl to a
 // host-wide file. The target is a harmless host setting (fs.lease-break-time),
 // restored at teardown if an attack changed it.
 import t from 'tap'
@@ -11,14 +12,18 @@ import type { Test } from 'tap'
 import {
   assertNoTrace,
   diag,
+  firstLine,
+  isOcits,
   isRunc,
   makeBundle,
   makeTempDir,
   runtime,
   traceOf,
+  type Bundle,
 } from '../helpers'
 import { native } from '../../lib/native'
 
+const OCITS = isOcits()
 const HOST_FILE = '/proc/sys/fs/lease-break-time'
 
 function hostValue(): string {
@@ -49,7 +54,159 @@ function trapVolume(t: Test, name: string, subdir = ''): string {
   return vol
 }
 
-// A createContainer hook (in the
+function linkInRootfs(b: Bundle, name: string, target: string): void {
+  fs.rmSync(path.join(b.rootfs, name), { recursive: true, force: true })
+  fs.symlinkSync(target, path.join(b.rootfs, name))
+}
+
+interface Redirect {
+  name: string
+  /** sysctl key written by the config */
+  key: string
+  /** link name in the volume (and its subdir) */
+  link: string
+  subdir?: string
+  /** rootfs symlink /data -> target, when the volume is mounted at /data */
+  viaSymlink?: string
+  /** the mount destination of the volume */
+  destination: string
+  /** what the error says the mount resolves to */
+  resolved: RegExp
+}
+
+const REDIRECTS: Redirect[] = [
+  {
+    name: 'rootfs symlink /data -> /proc/sys/kernel, a volume on /data, kernel.shm_rmid_forced',
+    key: 'kernel.shm_rmid_forced',
+    link: 'shm_rmid_forced',
+    viaSymlink: '/proc/sys/kernel',
+    destination: '/data',
+    resolved: /"\/data" \(\/proc\/sys\/kernel in the rootfs\) cannot be mounted because it is inside \/proc/,
+  },
+  {
+    name: 'rootfs symlink /data -> /proc/sys/net, a volume on /data, net.ipv4.ip_forward',
+    key: 'net.ipv4.ip_forward',
+    link: 'ip_forward',
+    subdir: 'ipv4',
+    viaSymlink: '/proc/sys/net',
+    destination: '/data',
+    resolved: /"\/data" \(\/proc\/sys\/net in the rootfs\) cannot be mounted because it is inside \/proc/,
+  },
+  {
+    name: 'a volume mounted at /proc/sys/net in config.json, net.ipv4.ip_forward',
+    key: 'net.ipv4.ip_forward',
+    link: 'ip_forward',
+    subdir: 'ipv4',
+    destination: '/proc/sys/net',
+    resolved: /\/proc\/sys\/net cannot be mounted because it is inside \/proc/,
+  },
+]
+
+for (const v of REDIRECTS) {
+  t.test(`sysctl redirect refused: ${v.name}`, async (t) => {
+    const before = guardHostValue(t)
+    const value = attackValue(before)
+    const vol = trapVolume(t, v.link, v.subdir)
+    const r = runtime(t)
+    let index = -1
+    const b = makeBundle(t, (c) => {
+      c.process.args = ['true']
+      c.linux.sysctl = { [v.key]: value }
+      index = c.mounts.push({ destination: v.destination, type: 'bind', source: vol, options: ['rbind'] }) - 1
+    })
+    if (v.viaSymlink) linkInRootfs(b, 'data', v.viaSymlink)
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(hostValue(), before, `the host's fs.lease-break-time is unchanged (${before})`, diag(res))
+    t.equal(res.code, 1, 'run fails', diag(res))
+    if (OCITS) {
+      t.match(firstLine(res), new RegExp(`^ocits: invalid config: /mounts/${index}/destination: `), 'the error names the mount', diag(res))
+      t.match(firstLine(res), v.resolved, 'and says where it resolves', diag(res))
+    } else {
+      t.match(res.stderr, /inside \/proc/, 'runc: cannot be mounted because it is inside /proc', diag(res))
+    }
+    await assertNoTrace(t, traceOf(r.root, b))
+  })
+}
+
+t.test('a volume over /proc/self/attr (the LSM labels the init writes) is refused', async (t) => {
+  const vol = makeTempDir(t, 'host')
+  fs.writeFileSync(path.join(vol, 'exec'), 'host label file\n')
+  const r = runtime(t)
+  let index = -1
+  const b = makeBundle(t, (c) => {
+    c.process.args = ['true']
+    index = c.mounts.push({ destination: '/proc/self/attr', type: 'bind', source: vol, options: ['rbind'] }) - 1
+  })
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 1, 'run fails', diag(res))
+  t.equal(fs.readFileSync(path.join(vol, 'exec'), 'utf8'), 'host label file\n', 'nothing written to the volume')
+  if (OCITS) t.match(firstLine(res), new RegExp(`^ocits: invalid config: /mounts/${index}/destination: /proc/self/attr cannot be mounted because it is inside /proc`), diag(res))
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+t.test('a destination under /proc that does not exist, reached through a symlink: refused before anything is created', async (t) => {
+  const r = runtime(t)
+  let index = -1
+  const b = makeBundle(t, (c) => {
+    c.process.args = ['true']
+    index = c.mounts.push({ destination: '/data/newdir', type: 'tmpfs', source: 'tmpfs' }) - 1
+  })
+  linkInRootfs(b, 'data', '/proc/sys/kernel')
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 1, 'run fails', diag(res))
+  if (OCITS) t.match(firstLine(res), new RegExp(`^ocits: invalid config: /mounts/${index}/destination: "/data/newdir" \\(/proc/sys/kernel/\\.\\.\\. in the rootfs\\) cannot be mounted because it is inside /proc`), diag(res))
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+t.test('on /proc itself: a procfs (new, or a bind of a procfs root) only', async (t) => {
+  const r = runtime(t)
+  const fails = async (what: string, edit: (m: Record<string, unknown>) => Record<string, unknown>, want: RegExp) => {
+    const b = makeBundle(t, (c) => {
+      c.process.args = ['true']
+      c.mounts[0] = edit(c.mounts[0])
+    })
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(res.code, 1, `${what}: run fails`, diag(res))
+    if (OCITS) t.match(firstLine(res), want, `${what}: the error names the mount`, diag(res))
+    await assertNoTrace(t, traceOf(r.root, b), what)
+  }
+  await fails('a bind of /proc/sys on /proc', () => ({ destination: '/proc', type: 'bind', source: '/proc/sys', options: ['rbind'] }),
+    /^ocits: invalid config: \/mounts\/0\/destination: \/proc cannot be mounted from \/proc\/sys: it is a procfs directory, not the root of a procfs/)
+  await fails('a tmpfs on /proc', () => ({ destination: '/proc', type: 'tmpfs', source: 'tmpfs' }),
+    /^ocits: invalid config: \/mounts\/0\/destination: \/proc cannot be mounted because it is not of type proc/)
+  await fails('a procfs on /proc/sys', (m) => ({ ...m, destination: '/proc/sys' }),
+    /^ocits: invalid config: \/mounts\/0\/destination: \/proc\/sys cannot be mounted because it is inside \/proc/)
+
+  // controls: what runc allows works
+  const ok = makeBundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'test -e /proc/1/stat && echo proc-ok']
+    c.mounts[0] = { destination: '/proc', type: 'bind', source: '/proc', options: ['rbind'] }
+  })
+  const res = await r.rt(['run', '--bundle', ok.dir, ok.id])
+  t.equal(res.code, 0, 'a bind of the host\'s /proc (a procfs root) on /proc runs', diag(res))
+  t.match(res.stdout, /proc-ok/, 'and shows a procfs', diag(res))
+  await assertNoTrace(t, traceOf(r.root, ok))
+})
+
+t.test('lxcfs-style binds over the files runc allows still work', async (t) => {
+  const src = makeTempDir(t, 'host')
+  fs.writeFileSync(path.join(src, 'uptime'), '12345.67 890.12\n')
+  fs.writeFileSync(path.join(src, 'meminfo'), 'MemTotal: 1 kB\n')
+  const r = runtime(t)
+  const b = makeBundle(t, (c) => {
+    c.process.args = ['sh', '-c', 'cat /proc/uptime /proc/meminfo']
+    c.mounts.push(
+      { destination: '/proc/uptime', type: 'bind', source: path.join(src, 'uptime'), options: ['bind', 'ro'] },
+      { destination: '/proc/meminfo', type: 'bind', source: path.join(src, 'meminfo'), options: ['bind', 'ro'] },
+    )
+  })
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 0, 'run', diag(res))
+  t.equal(res.stdout, '12345.67 890.12\nMemTotal: 1 kB\n', 'the container reads the bound files', diag(res))
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+// A mount the mount checks cannot see: a createContainer hook (in the
 // container's mount namespace, before pivot_root) binds the trap volume over
 // rootfs/proc/sys/kernel. The sysctl write must still reach the kernel's own
 // file (the container's ipc namespace), never the host file the volume links to.

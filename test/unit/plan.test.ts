@@ -296,10 +296,10 @@ t.test('mounts: flags, data, propagation', async (t) => {
     ctxFor(bundle),
   );
   t.same(p.mounts, [
-    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: 0, propagation: [] },
-    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [] },
-    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: 0, propagation: [] },
-    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC] },
+    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: 0, propagation: [], index: 0 },
+    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [], index: 1 },
+    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: 0, propagation: [], index: 2 },
+    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC], index: 3 },
   ]);
   t.ok(p.flags & PlanFlag.SETUP_DEV, 'a tmpfs /dev still gets the default devices');
 
@@ -339,6 +339,7 @@ t.test('mounts: bind sources', async (t) => {
     flags: MS.BIND | MS.RDONLY,
     ext: MountExt.BIND,
     propagation: [],
+    index: 0,
   }, 'type bind, relative source resolved against the bundle');
   t.same(p.mounts[1], {
     source: path.join(bundle, 'data'),
@@ -348,6 +349,7 @@ t.test('mounts: bind sources', async (t) => {
     flags: MS.BIND | MS.REC,
     ext: MountExt.BIND,
     propagation: [MS.PRIVATE | MS.REC],
+    index: 1,
   }, 'rbind option makes any type a bind mount');
 
   let e = thrown(
@@ -432,6 +434,7 @@ t.test('mounts: cgroup on v2', async (t) => {
       flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY,
       ext: 0,
       propagation: [],
+      index: 0,
     },
   ], 'one cgroup2 mount with the mount flags');
 });
@@ -655,6 +658,7 @@ function decodePlan(buf: Buffer) {
     flags: r.u64(),
     ext: r.u32(),
     propagation: Array.from({ length: r.u32() }, () => r.u64()),
+    index: r.u32(),
   }));
   const devices = Array.from({ length: r.u32() }, () => ({
     path: r.str(),
@@ -745,8 +749,8 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   t.equal(buf.readUInt32LE(0), 0x3150434f, 'magic 0x3150434f little-endian');
   t.equal(buf.subarray(0, 4).toString('latin1'), 'OCP1', 'magic bytes spell OCP1');
   t.equal(PLAN_MAGIC, 0x3150434f);
-  t.equal(buf.readUInt32LE(4), 2, 'version 2');
-  t.equal(PLAN_VERSION, 2);
+  t.equal(buf.readUInt32LE(4), 3, 'version 3');
+  t.equal(PLAN_VERSION, 3);
 
   // the first fields, by hand
   const r = new Reader(buf);
@@ -767,7 +771,7 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   // and the whole plan round-trips, with nothing left over (plan.cc's r.done())
   const d = decodePlan(buf);
   t.equal(d.rest, 0, 'decoder consumed every byte');
-  t.same(d.header, { magic: PLAN_MAGIC, version: 2 });
+  t.same(d.header, { magic: PLAN_MAGIC, version: 3 });
   t.strictSame(
     d.plan,
     {
