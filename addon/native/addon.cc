@@ -29,6 +29,7 @@
 #include "seccomp.h"
 #include "devices_bpf.h"
 #include "tty.h"
+#include "pump.h"
 
 namespace {
 
@@ -70,26 +71,38 @@ int SealedInit(const std::string& path, std::string* err) {
   return mfd;
 }
 
-// spawnInit(initPath, preserveFds) -> { pid, sock }
+// spawnInit(initPath, preserveFds, stdio?) -> { pid, sock }
+// stdio: [in, out, err] the container gets as 0, 1, 2 instead of ours (the
+// foreground pipes); the caller keeps and closes them.
 Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   int preserve = info[1].As<Napi::Number>().Int32Value();
   if (preserve < 0) preserve = 0;
+  int stdio[3] = {-1, -1, -1};
+  if (info.Length() > 2 && info[2].IsArray()) {
+    Napi::Array a = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < 3 && i < a.Length(); i++) stdio[i] = a.Get(i).As<Napi::Number>().Int32Value();
+  }
   std::string err;
   int img = SealedInit(path, &err);
   if (img < 0) throw Napi::Error::New(env, "prepare the init: " + err);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw ErrnoError(env, errno, "socketpair");
   int sock_no = 3 + preserve, img_no = sock_no + 1;
-  // Move both out of the way of the fds the child must get, then dup2 them in.
+  // Move everything the child gets out of the way of the fds it must get
+  // them as, then dup2 them in.
   int sock_tmp = fcntl(sv[1], F_DUPFD_CLOEXEC, img_no + 1);
   int img_tmp = fcntl(img, F_DUPFD_CLOEXEC, img_no + 1);
+  int stdio_tmp[3] = {-1, -1, -1};
+  bool dup_failed = sock_tmp < 0 || img_tmp < 0;
+  for (int i = 0; i < 3 && !dup_failed; i++)
+    if (stdio[i] >= 0 && (stdio_tmp[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, img_no + 1)) < 0) dup_failed = true;
   close(sv[1]);
-  if (sock_tmp < 0 || img_tmp < 0) {
+  if (dup_failed) {
     int e = errno;
-    if (sock_tmp >= 0) close(sock_tmp);
-    if (img_tmp >= 0) close(img_tmp);
+    for (int fd : {sock_tmp, img_tmp, stdio_tmp[0], stdio_tmp[1], stdio_tmp[2]})
+      if (fd >= 0) close(fd);
     close(sv[0]);
     throw ErrnoError(env, e, "dup");
   }
@@ -97,8 +110,10 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   posix_spawn_file_actions_init(&fa);
   // Node opens its stdio close-on-exec; the container inherits them (and the
   // preserved fds): dup2 onto itself clears FD_CLOEXEC in the child only.
-  for (int fd = 0; fd < sock_no; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  for (int fd = 0; fd < sock_no; fd++) {
+    if (fd < 3 && stdio_tmp[fd] >= 0) posix_spawn_file_actions_adddup2(&fa, stdio_tmp[fd], fd);
+    else if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  }
   posix_spawn_file_actions_adddup2(&fa, sock_tmp, sock_no);
   posix_spawn_file_actions_adddup2(&fa, img_tmp, img_no);
   posix_spawnattr_t at;
@@ -121,6 +136,8 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   posix_spawnattr_destroy(&at);
   close(sock_tmp);
   close(img_tmp);
+  for (int fd : stdio_tmp)
+    if (fd >= 0) close(fd);
   if (rc != 0) {
     close(sv[0]);
     throw ErrnoError(env, rc, "spawn the init");
@@ -463,6 +480,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ttyMakeRaw", Napi::Function::New(env, ocits_native::TtyMakeRaw));
   exports.Set("ttyRestore", Napi::Function::New(env, ocits_native::TtyRestore));
   exports.Set("ttyPump", Napi::Function::New(env, ocits_native::TtyPump));
+  exports.Set("stdioPump", Napi::Function::New(env, ocits_native::StdioPump));
+  exports.Set("pipe", Napi::Function::New(env, ocits_native::Pipe));
   return exports;
 }
 

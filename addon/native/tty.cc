@@ -1,8 +1,9 @@
 // Terminals on the runtime's side: the console socket (connected by path, or a
 // socketpair for `run`'s own), receiving the pty master, window sizes, raw
-// mode, and the copy loop between the caller's stdio and the master.
+// mode, and the copy between the caller's stdio and the master (pump.cc).
 #include "unixsock.h"
 #include "tty.h"
+#include "pump.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,8 +13,6 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
-#include <atomic>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -143,121 +142,19 @@ Napi::Value TtyRestore(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-namespace {
-
-struct PumpState {
-  int master, in, out;
-  int wake[2] = {-1, -1};
-  std::atomic<bool> finished{false};
-  int err = 0;
-  std::string what;
-};
-
-// Write everything, waiting (poll) when the fd is non-blocking and full.
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) {
-      struct pollfd q = {fd, POLLOUT, 0};
-      poll(&q, 1, 1000);
-      continue;
-    }
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-class PumpWorker : public Napi::AsyncWorker {
- public:
-  PumpWorker(Napi::Env env, std::shared_ptr<PumpState> s)
-      : Napi::AsyncWorker(env), s_(std::move(s)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  // Until the master has nothing more to say (EIO/EOF: every slave fd closed)
-  // or stop() is called. Input is buffered so that a container that does not
-  // read its terminal never blocks the copy of its output.
-  void Execute() override {
-    PumpState& s = *s_;
-    int fl = fcntl(s.master, F_GETFL);
-    if (fl >= 0) fcntl(s.master, F_SETFL, fl | O_NONBLOCK);
-    std::string pending;  // input not yet written to the master
-    char buf[16384];
-    int in = s.in;
-    for (;;) {
-      struct pollfd p[3] = {{s.master, static_cast<short>(POLLIN | (pending.empty() ? 0 : POLLOUT)), 0},
-                            {s.wake[0], POLLIN, 0},
-                            {in >= 0 && pending.size() < (1 << 20) ? in : -1, POLLIN, 0}};
-      int rc = poll(p, 3, -1);
-      if (rc < 0 && errno == EINTR) continue;
-      if (rc < 0) { s.err = errno; s.what = "poll"; break; }
-      if (p[1].revents) break;
-      if (p[0].revents & POLLNVAL) { s.err = EBADF; s.what = "read the pty master"; break; }
-      if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-        ssize_t n = read(s.master, buf, sizeof buf);
-        if (n > 0) {
-          if (!WriteAll(s.out, buf, static_cast<size_t>(n))) { s.err = errno; s.what = "write the container's output"; break; }
-          continue;  // drain the master before anything else
-        }
-        if (n == 0 || (n < 0 && errno == EIO)) break;  // the slave is closed everywhere: drained
-        if (n < 0 && errno != EAGAIN && errno != EINTR) { s.err = errno; s.what = "read the pty master"; break; }
-      }
-      if (!pending.empty() && (p[0].revents & POLLOUT)) {
-        ssize_t w = write(s.master, pending.data(), pending.size());
-        if (w > 0) pending.erase(0, static_cast<size_t>(w));
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) pending.clear();
-      }
-      if (in >= 0 && (p[2].revents & POLLNVAL)) in = -1;
-      if (in >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-        ssize_t n = read(in, buf, sizeof buf);
-        if (n > 0) pending.append(buf, static_cast<size_t>(n));
-        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) in = -1;  // no more input (as runc: no EOF sent)
-      }
-    }
-    if (fl >= 0) fcntl(s.master, F_SETFL, fl);
-    s.finished = true;
-  }
-  void OnOK() override {
-    for (int& fd : s_->wake) {
-      if (fd >= 0) close(fd);
-      fd = -1;
-    }
-    if (s_->err) deferred_.Reject(Fail(Env(), s_->err, s_->what).Value());
-    else deferred_.Resolve(Env().Undefined());
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  std::shared_ptr<PumpState> s_;
-  Napi::Promise::Deferred deferred_;
-};
-
-}  // namespace
-
 // ttyPump(master, inFd, outFd) -> { done: Promise<void>, stop(): void }
 // inFd -1: no input. The fds stay open (the caller closes them after done).
+// Until the master has nothing more to say (EIO/EOF: every slave fd closed)
+// or stop() is called; input is buffered and never sent an EOF (as runc).
 Napi::Value TtyPump(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto s = std::make_shared<PumpState>();
-  s->master = FdArg(info, 0);
-  s->in = FdArg(info, 1);
-  s->out = FdArg(info, 2);
-  if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0) throw Fail(env, errno, "pipe");
-  auto* w = new PumpWorker(env, s);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("done", w->Promise());
-  out.Set("stop", Napi::Function::New(env, [s](const Napi::CallbackInfo& i) {
-    if (s->wake[1] >= 0) {
-      if (!s->finished && write(s->wake[1], "x", 1) < 0) {}
-      close(s->wake[1]);
-      s->wake[1] = -1;
-    }
-    return i.Env().Undefined();
-  }));
-  w->Queue();
-  return out;
+  std::vector<PumpChannel> ch(2);
+  ch[0].src = FdArg(info, 0);
+  ch[0].dst = FdArg(info, 2);
+  ch[0].output = true;
+  ch[0].write_error_ends = true;
+  ch[1].src = FdArg(info, 1);
+  ch[1].dst = FdArg(info, 0);
+  return StartPump(info.Env(), std::move(ch), {});
 }
 
 }  // namespace ocits_native

@@ -39,7 +39,8 @@ export interface SeccompInfo {
   actions: string[];
 }
 interface Addon {
-  spawnInit(initPath: string, preserveFds: number): { pid: number; sock: number };
+  /** stdio: what the init gets as fds 0, 1, 2 instead of the runtime's own (the caller keeps and closes them) */
+  spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; sock: number };
   /** fd, when given, travels with the message (SCM_RIGHTS) */
   send(sock: number, type: number, payload?: Buffer, fd?: number): void;
   recv(sock: number, timeoutMs: number): RecvResult | null;
@@ -98,6 +99,16 @@ interface Addon {
    * are left open: close the master once done settles.
    */
   ttyPump(master: number, inFd: number, outFd: number): { done: Promise<void>; stop(): void };
+  /** [read end, write end], both close-on-exec */
+  pipe(): [number, number];
+  /**
+   * Copy, in a thread-pool thread, the caller's callerIn (-1: none) to
+   * toContainer (closed at callerIn's EOF: the container reads EOF) and
+   * fromOut/fromErr to callerOut/callerErr (-1: dropped), until both outputs
+   * are at EOF or stop() is called. Takes toContainer, fromOut and fromErr
+   * (closed once done); the caller's fds are never closed or made non-blocking.
+   */
+  stdioPump(callerIn: number, toContainer: number, fromOut: number, callerOut: number, fromErr: number, callerErr: number): { done: Promise<void>; stop(): void };
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */

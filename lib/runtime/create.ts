@@ -25,6 +25,7 @@ import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
 import { sendToAgent } from './seccomp';
+import { pipedStdio, type PipedStdio } from './stdio';
 import { checkTerminal, consoleSocketFor } from './tty';
 import { rfc3339Nano } from './status';
 
@@ -38,7 +39,11 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
-  /** `run` without -d: a terminal is the caller's (no console socket); Created.console receives its master */
+  /**
+   * `run` without -d: a terminal is the caller's (no console socket;
+   * Created.console receives its master); without a terminal the process gets
+   * pipes, copied to and from the caller's stdio (Created.stdio)
+   */
   foreground?: boolean;
 }
 
@@ -48,6 +53,8 @@ export interface Created {
   spec: Spec;
   /** foreground with process.terminal: the socket the pty master waits on (the caller receives and closes it) */
   console?: number;
+  /** foreground without a terminal: the copy of the process's pipes, running (the caller finishes it) */
+  stdio?: PipedStdio;
 }
 
 /** How long the init may take to report each step (mounts on a slow disk, a big rootfs bind). */
@@ -244,6 +251,7 @@ export function create(o: CreateOptions): Created {
   // pair in the foreground), closed here once it went with the plan.
   let consoleFd = -1;
   let consoleOurs = -1;
+  let stdio: PipedStdio | undefined;
   try {
     lock = Lock.acquire(store.dir(o.id));
     const state: StoredState = {
@@ -285,7 +293,12 @@ export function create(o: CreateOptions): Created {
       consoleFd = c.initEnd;
       consoleOurs = c.ours ?? -1;
     }
-    const spawned = n.spawnInit(initPath(), fds.count);
+    if (o.foreground && !terminal) {
+      stdio = pipedStdio();
+      undo.push(() => stdio?.abort());
+    }
+    const spawned = n.spawnInit(initPath(), fds.count, stdio?.child);
+    stdio?.attach();
     sock = spawned.sock;
     stage1 = spawned.pid;
     initSpawned = true;
@@ -330,7 +343,7 @@ export function create(o: CreateOptions): Created {
     store.write(state);
     const consoleEnd = consoleOurs >= 0 ? consoleOurs : undefined;
     consoleOurs = -1;
-    return { pid, state, spec, console: consoleEnd };
+    return { pid, state, spec, console: consoleEnd, stdio };
   } catch (e) {
     for (const step of undo.reverse()) {
       try {

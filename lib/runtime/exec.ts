@@ -6,7 +6,8 @@
  * capabilities, rlimits, the container's seccomp filter, env and cwd.
  *
  * In the foreground ocits is the process's parent (a child subreaper),
- * forwards signals and returns its exit code; with --detach the runtime
+ * forwards signals, copies its stdio pipes (or its pty) and returns its exit
+ * code; with --detach the runtime
  * exits as soon as the process runs, and the process is left to the caller's
  * subreaper (containerd's shim, conmon).
  */
@@ -29,6 +30,7 @@ import { passedFds } from './fds';
 import { sendToAgent } from './seccomp';
 import { forwardSignals, NO_FORWARDING } from './signals';
 import { statusOf } from './status';
+import { pipedStdio, type PipedStdio } from './stdio';
 import { attachTerminal, callerWindowSize, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface ExecOptions extends ExecOverrides {
@@ -149,10 +151,16 @@ export async function exec(o: ExecOptions): Promise<number> {
   // our own whose other end brings us the master.
   const consoleSock = proc.terminal ? consoleSocketFor(o.consoleSocket) : undefined;
   let ours = consoleSock?.ours ?? -1;
+  // In the foreground without a terminal: pipes, copied (as runc); --detach passes the caller's fds.
+  let stdio: PipedStdio | undefined;
   let spawned: { pid: number; sock: number };
   try {
-    spawned = n.spawnInit(initPath(), fds.count);
+    if (!o.detach && !proc.terminal) stdio = pipedStdio();
+    spawned = n.spawnInit(initPath(), fds.count, stdio?.child);
+    stdio?.attach();
   } catch (e) {
+    stdio?.abort();
+    signals.stop();
     if (consoleSock) n.close(consoleSock.initEnd);
     if (ours >= 0) n.close(ours);
     throw e;
@@ -215,6 +223,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     }
     if (stage1) n.waitpid(stage1);
     if (pid && !o.detach) n.waitpid(pid);
+    stdio?.abort();
     throw e;
   } finally {
     n.close(sock);
@@ -232,6 +241,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   } finally {
     signals.stop();
     await tty?.finish();
+    await stdio?.finish();
   }
   return r.code ?? 255;
 }

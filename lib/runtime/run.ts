@@ -53,6 +53,7 @@ export async function run(o: RunOptions): Promise<number> {
     if (tty) await tty.finish(0);
     else if (master >= 0) n.close(master);
     del(o.root, o.id, true);
+    await c.stdio?.finish(); // what it wrote before it was killed
     throw e;
   }
   log.step(`run ${o.id}: started`);
@@ -67,8 +68,9 @@ export async function run(o: RunOptions): Promise<number> {
       del(o.root, o.id, true);
       log.step(`run ${o.id}: deleted`);
     } finally {
-      // Everything of the container is gone: what is left in the pty is its last output.
+      // Everything of the container is gone: what is left in the pty or the pipes is its last output.
       await tty?.finish();
+      await c.stdio?.finish();
     }
   }
   return r.code ?? 255;
