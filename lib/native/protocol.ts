@@ -15,6 +15,8 @@ export const enum Msg {
   CGROUP_JOINED = 9,
   SECCOMP_FD = 10,
   SECCOMP_DONE = 11,
+  /** a first part of a large message: joined by the addon (addon/common/wire.h), never seen here */
+  CHUNK = 12,
 }
 
 export const enum PlanFlag {

@@ -172,9 +172,6 @@ function storedHooks(spec: Spec): StoredState['hooks'] {
 /** Stands for the pid in the states the init's own hooks get (addon/init/main.cc replaces it). */
 const PID_MARKER = '"@PID@"';
 
-/** What one message to the init may carry (the socket's default send buffer, 208 KiB, less its overhead). */
-const MAX_HOOK_STATES = 200_000;
-
 /**
  * At the init's hook point: prestart then createRuntime (status "creating",
  * the init's host pid); the reply carries the states the init hands to its
@@ -189,11 +186,7 @@ function createHooks(spec: Spec, state: StoredState, pid: number): Buffer {
   // runtime.md State: hooks run in the container's namespaces see the pid as
   // the container sees it; the init puts its own in place of this marker.
   const forInit = (s: object) => JSON.stringify(s).replace(`"pid":${pid},`, `"pid":${PID_MARKER},`);
-  const out = Buffer.concat([Buffer.from(forInit(creating)), Buffer.from([0]), Buffer.from(forInit(created))]);
-  if (out.length > MAX_HOOK_STATES) {
-    throw new OcitsError('ENOTSUP', `the container's state is too large to hand to its createContainer and startContainer hooks (${out.length} bytes for both states, at most ${MAX_HOOK_STATES}): make the annotations smaller`);
-  }
-  return out;
+  return Buffer.concat([Buffer.from(forInit(creating)), Buffer.from([0]), Buffer.from(forInit(created))]);
 }
 
 export function create(o: CreateOptions): Created {
