@@ -58,5 +58,31 @@ t.test('a 2 MB config reaches the init (a plan of 1.4 MB goes in parts), and 1 M
   await assertNoTrace(t, traceOf(r.root, h))
 })
 
-void refused
-void OCITS
+
+t.test('a NUL byte in any string is refused at validation, naming the field', async (t) => {
+  const r = runtime(t)
+  const cases: [string, (c: any) => void, string][] = [
+    ['mount destination', (c) => c.mounts.push({ destination: '/dev/shm\u0000/../../x', type: 'tmpfs', source: 'tmpfs' }), '/mounts/7/destination'],
+    ['hostname', (c) => (c.hostname = 'a\u0000b'), '/hostname'],
+    ['cwd', (c) => (c.process.cwd = '/tmp\u0000/x'), '/process/cwd'],
+    ['env', (c) => c.process.env.push('A=1\u0000B=2'), `/process/env/3`],
+    ['args', (c) => (c.process.args = ['echo', 'a\u0000b']), '/process/args/1'],
+    ['an annotation key', (c) => (c.annotations = { 'k\u0000/x': 'v' }), '/annotations/k\u0000~1x'],
+  ]
+  for (const [what, mutate, ptr] of cases) {
+    const b = makeBundle(t, mutate)
+    const res = await r.rt(['create', '--bundle', b.dir, b.id])
+    const line = await refused(t, res, b, r.root, what)
+    if (OCITS) t.equal(line, `ocits: invalid config: ${ptr}: must not contain a NUL byte`, `${what}: names ${JSON.stringify(ptr)}`)
+    t.notOk(fs.existsSync(`${b.rootfs}/x`), `${what}: nothing made in the rootfs`)
+  }
+  // exec --process
+  const b = makeBundle(t)
+  t.equal((await r.rt(['run', '-d', '--bundle', b.dir, b.id])).code, 0, 'run -d')
+  const proc = `${b.dir}/process.json`
+  fs.writeFileSync(proc, JSON.stringify({ ...b.config.process, args: ['sh', '-c', 'echo\u0000x'] }))
+  const e = await r.rt(['exec', '--process', proc, b.id])
+  t.equal(e.code, 255, 'exec --process with a NUL: refused (exec failures exit 255, as runc)', diag(e))
+  if (OCITS) t.equal(firstLine(e), 'ocits: exec failed: invalid process: /args/2: must not contain a NUL byte', 'names the field of the process', diag(e))
+  t.equal((await r.rt(['delete', '--force', b.id])).code, 0, 'delete')
+})
