@@ -64,6 +64,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* out, std::string* why);
 // report.cc: failures travel to the parent as MSG_ERROR, then the init exits.
 void set_report_fd(int fd);
 std::string errstr(int err);  // strerror in lower case, as Go (and so runc) words it
+std::string shown(const std::string& input);  // user input as a report echoes it: one line, bounded
 [[noreturn]] void fail(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 [[noreturn]] void fail_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len);

@@ -87,14 +87,14 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   drop_bounding_caps(caps);
   set_user(caps);
   apply_caps(caps);
-  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
+  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", shown(p.cwd).c_str());
   {
     // The cwd must be inside the container: a magic link such as
     // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
     // CVE-2024-21626 class). getcwd fails, or is not absolute, for a directory
     // that is not reachable from our root.
     char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
+    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", shown(p.cwd).c_str());
   }
   umask(p.umask);
   seccomp_before_ready(sock, p);
@@ -124,9 +124,9 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   bool overlap = !(p.clone_flags & CLONE_NEWCGROUP);
   if (!overlap) await_cgroup(sock, p);
   if ((p.flags & PF_SET_HOSTNAME) && sethostname(p.hostname.data(), p.hostname.size()) < 0)
-    fail_errno("set hostname %s", p.hostname.c_str());
+    fail_errno("set hostname %s", shown(p.hostname).c_str());
   if ((p.flags & PF_SET_DOMAINNAME) && setdomainname(p.domainname.data(), p.domainname.size()) < 0)
-    fail_errno("set domainname %s", p.domainname.c_str());
+    fail_errno("set domainname %s", shown(p.domainname).c_str());
   if (p.flags & PF_LOOPBACK) bring_loopback_up();
   join_session_keyring(p);
 
@@ -223,10 +223,10 @@ int main(int argc, char** argv) {
   int fifo = -1, rootfd = -1;
   if (exec_mode) {
     rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) fail_errno("open the container's root %s", p.rootfs.c_str());
+    if (rootfd < 0) fail_errno("open the container's root %s", shown(p.rootfs).c_str());
   } else {
     fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
-    if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+    if (fifo < 0) fail_errno("open exec fifo %s", shown(p.fifo_path).c_str());
   }
   apply_oom_score(p);
 

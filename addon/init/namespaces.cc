@@ -45,7 +45,7 @@ void join_namespaces(const Plan& p) {
   std::vector<int> fds(p.joins.size(), -1);
   for (size_t i = 0; i < p.joins.size(); i++) {
     fds[i] = open(p.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fds[i] < 0) fail_errno("join %s namespace: open %s", ns_name(p.joins[i].type), p.joins[i].path.c_str());
+    if (fds[i] < 0) fail_errno("join %s namespace: open %s", ns_name(p.joins[i].type), shown(p.joins[i].path).c_str());
   }
   for (uint32_t type : kJoinOrder) {
     for (size_t i = 0; i < p.joins.size(); i++) {
@@ -54,11 +54,11 @@ void join_namespaces(const Plan& p) {
       if (setns(fds[i], static_cast<int>(j.type)) < 0) {
         if (errno == EINVAL) {
           int actual = ioctl(fds[i], NS_GET_NSTYPE);
-          if (actual < 0) fail(EINVAL, "join %s namespace: %s is not a namespace", ns_name(j.type), j.path.c_str());
+          if (actual < 0) fail(EINVAL, "join %s namespace: %s is not a namespace", ns_name(j.type), shown(j.path).c_str());
           if (static_cast<uint32_t>(actual) != j.type)
-            fail(EINVAL, "join %s namespace: %s is of another type (%s)", ns_name(j.type), j.path.c_str(), ns_name(actual));
+            fail(EINVAL, "join %s namespace: %s is of another type (%s)", ns_name(j.type), shown(j.path).c_str(), ns_name(actual));
         }
-        fail_errno("join %s namespace: setns %s", ns_name(j.type), j.path.c_str());
+        fail_errno("join %s namespace: setns %s", ns_name(j.type), shown(j.path).c_str());
       }
       close(fds[i]);
     }

@@ -61,10 +61,10 @@ void apply_lsm_exec_labels(const Plan& p) {
     std::string v = "exec " + p.apparmor_profile;
     int err = write_attr("apparmor/exec", v);
     if (err == ENOENT) err = write_attr("exec", v);
-    if (err) fail(err, "apply AppArmor profile %s (process.apparmorProfile)", p.apparmor_profile.c_str());
+    if (err) fail(err, "apply AppArmor profile %s (process.apparmorProfile)", shown(p.apparmor_profile).c_str());
   }
   if (!p.selinux_label.empty()) {
-    if (int err = write_attr("exec", p.selinux_label)) fail(err, "set SELinux label %s (process.selinuxLabel)", p.selinux_label.c_str());
+    if (int err = write_attr("exec", p.selinux_label)) fail(err, "set SELinux label %s (process.selinuxLabel)", shown(p.selinux_label).c_str());
   }
 }
 
@@ -145,8 +145,8 @@ std::string look_path(const Plan& p) {
   const std::string& name = p.args[0];
   if (name.find('/') != std::string::npos) {
     struct stat st;
-    if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", name.c_str(), name.c_str());
-    if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\"", name.c_str());
+    if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", shown(name).c_str(), shown(name).c_str());
+    if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\"", shown(name).c_str());
     return name;
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -161,7 +161,7 @@ std::string look_path(const Plan& p) {
     if (is_executable(cand)) return cand;
     i = j + 1;
   }
-  fail(0, "exec: \"%s\": executable file not found in $PATH", name.c_str());
+  fail(0, "exec: \"%s\": executable file not found in $PATH", shown(name).c_str());
 }
 
 // As runc: without HOME in the environment, the user's home directory from
@@ -207,7 +207,7 @@ void exec_process(const Plan& p, const std::string& path, const std::string& hom
   envp.push_back(nullptr);
   seccomp_before_exec(p);  // the last step before execve
   execve(path.c_str(), argv.data(), envp.data());
-  fail_errno("exec %s", path.c_str());
+  fail_errno("exec %s", shown(path).c_str());
 }
 
 }  // namespace ocits

@@ -8,7 +8,7 @@
  *  - empty/absent: /ocits/<id>.
  */
 import { posix } from 'node:path';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import type { CgroupMode } from './types';
 import { type Hierarchy, type SelfCgroupEntry, ownCgroupIn } from './mounts';
 
@@ -28,7 +28,7 @@ export interface InnerPath {
 export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): InnerPath {
   if (cgroupsPath === undefined || cgroupsPath === '') {
     if (!id || id.includes('/') || id === '.' || id === '..' || id.includes('\0')) {
-      throw new OcitsError('ECGROUP', `container id "${id}" cannot name a cgroup`);
+      throw new OcitsError('ECGROUP', `container id ${quoteInput(id)} cannot name a cgroup`);
     }
     return { absolute: true, rel: `ocits/${id}` };
   }
@@ -39,7 +39,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
   if (!p.startsWith('/') && p.split(':').length === 3 && !p.includes('/')) {
     throw new OcitsError(
       'ENOTSUP',
-      `cgroupsPath "${p}" is in the systemd "slice:prefix:name" form, but the systemd cgroup driver is not supported yet`,
+      `cgroupsPath ${quoteInput(p)} is in the systemd "slice:prefix:name" form, but the systemd cgroup driver is not supported yet`,
       { pointer: POINTER },
     );
   }
@@ -48,7 +48,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
     if (c === '' || c === '.') continue;
     if (c === '..') {
       if (parts.length === 0) {
-        throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath "${p}": '..' escapes the cgroup ${p.startsWith('/') ? 'root' : 'parent'}`, {
+        throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath ${quoteInput(p)}: '..' escapes the cgroup ${p.startsWith('/') ? 'root' : 'parent'}`, {
           pointer: POINTER,
         });
       }
@@ -58,7 +58,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
     parts.push(c);
   }
   if (parts.length === 0) {
-    throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath "${p}": it must name a cgroup below the ${p.startsWith('/') ? 'root' : 'runtime\'s own cgroup'}`, {
+    throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath ${quoteInput(p)}: it must name a cgroup below the ${p.startsWith('/') ? 'root' : 'runtime\'s own cgroup'}`, {
       pointer: POINTER,
     });
   }

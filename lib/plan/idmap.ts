@@ -3,7 +3,7 @@
  * before any process exists (every problem named by its JSON pointer), and
  * the text the parent writes to /proc/PID/{uid,gid}_map. Pure.
  */
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import type { LinuxIDMapping, Spec } from '../spec/types';
 
 function invalid(pointer: string, what: string): OcitsError {
@@ -142,7 +142,7 @@ export function planTimeOffsets(spec: Spec): { clock: number; secs: bigint; nano
   for (const [name, o] of Object.entries(offsets)) {
     const ptr = `/linux/timeOffsets/${name}`;
     const clock = TIME_CLOCKS[name];
-    if (clock === undefined) throw invalid(ptr, `unknown clock "${name}" (monotonic or boottime)`);
+    if (clock === undefined) throw invalid(ptr, `unknown clock ${quoteInput(name)} (monotonic or boottime)`);
     if (!o) continue;
     const secs = o.secs ?? 0;
     const nanos = o.nanosecs ?? 0;

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcitsError } from '../errors';
+import { inputText, OcitsError } from '../errors';
 import type { Features, Spec, State } from './types';
 import { checkOciVersion } from './version';
 
@@ -248,7 +248,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 function fail(e: SchemaError): never {
-  throw new OcitsError('EINVAL_CONFIG', `invalid config: ${e.pointer}: ${e.message}`, { pointer: e.pointer });
+  // a pointer carries the config's own keys: echoed as input (one line, bounded)
+  throw new OcitsError('EINVAL_CONFIG', `invalid config: ${inputText(e.pointer, 256)}: ${e.message}`, { pointer: e.pointer });
 }
 
 /**
@@ -375,8 +376,9 @@ export function loadConfig(bundleDir: string): Spec {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    const reason = (err as Error).message.replace(/\s*\n\s*/g, ' ');
-    throw new OcitsError('EINVAL_CONFIG', `invalid config: config.json is not valid JSON: ${reason}${jsonPosition(text, reason)}`, {
+    // V8's reason quotes a piece of the text: echoed as input (its bytes escaped, one line)
+    const raw = (err as Error).message;
+    throw new OcitsError('EINVAL_CONFIG', `invalid config: config.json is not valid JSON: ${inputText(raw, 256)}${jsonPosition(text, raw)}`, {
       pointer: '/',
       cause: err,
     });

@@ -67,7 +67,7 @@ t.test('a NUL byte in any string is refused at validation, naming the field', as
     ['cwd', (c) => (c.process.cwd = '/tmp\u0000/x'), '/process/cwd'],
     ['env', (c) => c.process.env.push('A=1\u0000B=2'), `/process/env/3`],
     ['args', (c) => (c.process.args = ['echo', 'a\u0000b']), '/process/args/1'],
-    ['an annotation key', (c) => (c.annotations = { 'k\u0000/x': 'v' }), '/annotations/k\u0000~1x'],
+    ['an annotation key', (c) => (c.annotations = { 'k\u0000/x': 'v' }), '/annotations/k\\u0000~1x'],
   ]
   for (const [what, mutate, ptr] of cases) {
     const b = makeBundle(t, mutate)
@@ -85,4 +85,29 @@ t.test('a NUL byte in any string is refused at validation, naming the field', as
   t.equal(e.code, 255, 'exec --process with a NUL: refused (exec failures exit 255, as runc)', diag(e))
   if (OCITS) t.equal(firstLine(e), 'ocits: exec failed: invalid process: /args/2: must not contain a NUL byte', 'names the field of the process', diag(e))
   t.equal((await r.rt(['delete', '--force', b.id])).code, 0, 'delete')
+})
+
+t.test('the init\'s error keeps its cause, however long the input it echoes', async (t) => {
+  const r = runtime(t)
+  // a 100 kB destination whose first component is too long for the kernel
+  const b = makeBundle(t, (c) => c.mounts.push({ destination: `/${'a'.repeat(300)}/${'b'.repeat(100000)}`, type: 'tmpfs', source: 'tmpfs' }))
+  const res = await r.rt(['create', '--bundle', b.dir, b.id])
+  const line = await refused(t, res, b, r.root, 'a 100 kB mount destination')
+  t.ok(line.length < 2000, 'the echoed destination is shortened', { length: line.length })
+  if (OCITS) t.match(line, /^ocits: mount \/a+\.\.\. \(100302 bytes\): (resolve|create) \/a+\.\.\. \(300 bytes\): file name too long$/, 'and the cause (the kernel\'s) is at its end', { line })
+})
+
+t.test('warnings echo input on one line, shortened: a 1 MiB capability name', async (t) => {
+  const r = runtime(t)
+  const name = `CAP_${'X'.repeat(1 << 20)}`
+  const b = makeBundle(t, (c) => {
+    c.process.args = ['true']
+    c.process.capabilities.bounding.push(name)
+  })
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 0, 'an unknown capability is ignored, as runc', { stderr: res.stderr.slice(0, 500) })
+  t.ok(res.stderr.length < 1000, 'the warning is short', { length: res.stderr.length })
+  t.equal(res.stderr.split('\n').filter(Boolean).length, 1, 'and one line')
+  if (OCITS) t.match(res.stderr, /ignoring unknown or unavailable capabilities: \[CAP_X+\.\.\. \(1048580 characters\)\]/, 'it names the capability, cut, with its length')
+  await assertNoTrace(t, traceOf(r.root, b))
 })
