@@ -10,6 +10,9 @@ function invalid(pointer: string, what: string): OcitsError {
   return new OcitsError('EINVAL_CONFIG', `invalid config: ${pointer}: ${what}`, { pointer });
 }
 
+/** The most ranges an id map may have (the kernel's UID_GID_MAP_MAX_EXTENTS, since Linux 4.15). */
+export const MAX_RANGES = 340;
+
 /** Ids are u32; (u32)-1 is no id (the kernel refuses it as a start). */
 const ID_LIMIT = 0x100000000;
 
@@ -21,12 +24,14 @@ export function mappingsField(kind: IdKind): string {
 }
 
 /**
- * Each range well formed (size >= 1, both ends inside u32), and no two ranges
- * overlapping on either side (the kernel refuses both).
+ * At most 340 ranges, each well formed (size >= 1, both ends inside u32), and
+ * no two ranges overlapping on either side (the kernel refuses all three).
  */
 export function checkMappings(list: readonly LinuxIDMapping[] | undefined, kind: IdKind): void {
   const field = mappingsField(kind);
   const maps = list ?? [];
+  // First: the kernel takes no more (UID_GID_MAP_MAX_EXTENTS), and the overlap check below is quadratic.
+  if (maps.length > MAX_RANGES) throw invalid(field, `${maps.length} ranges: the kernel takes at most ${MAX_RANGES}`);
   maps.forEach((m, i) => {
     const ptr = `${field}/${i}`;
     for (const k of ['containerID', 'hostID', 'size'] as const) {

@@ -111,3 +111,16 @@ t.test('warnings echo input on one line, shortened: a 1 MiB capability name', as
   if (OCITS) t.match(res.stderr, /ignoring unknown or unavailable capabilities: \[CAP_X+\.\.\. \(1048580 characters\)\]/, 'it names the capability, cut, with its length')
   await assertNoTrace(t, traceOf(r.root, b))
 })
+
+t.test('uidMappings over the kernel\'s 340 ranges are refused before anything runs', async (t) => {
+  const r = runtime(t)
+  const b = makeBundle(t, (c) => {
+    c.process.args = ['true']
+    c.linux.namespaces.push({ type: 'user' })
+    c.linux.uidMappings = Array.from({ length: 100000 }, (_, i) => ({ containerID: i, hostID: 200000 + i, size: 1 }))
+    c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }]
+  })
+  const res = await r.rt(['create', '--bundle', b.dir, b.id])
+  const line = await refused(t, res, b, r.root, '100 000 uid ranges')
+  if (OCITS) t.equal(line, 'ocits: invalid config: /linux/uidMappings: 100000 ranges: the kernel takes at most 340', 'names the field and the limit')
+})
