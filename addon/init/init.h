@@ -95,6 +95,7 @@ void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);
 void apply_caps(const Plan& p);
 std::string look_path(const Plan& p);
+void refuse_own_image(const std::string& exe);
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
 

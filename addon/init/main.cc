@@ -80,6 +80,7 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   apply_process_extras(p);
   apply_lsm_exec_labels(p);
   std::string exe = look_path(p);
+  refuse_own_image(exe);
   *home_out = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
   Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)

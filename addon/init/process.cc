@@ -164,6 +164,18 @@ std::string look_path(const Plan& p) {
   fail(0, "exec: \"%s\": executable file not found in $PATH", shown(name).c_str());
 }
 
+// The program must not be our own image: /proc/self/exe (or /proc/1/exe, the
+// init being pid 1) names the init's sealed copy until our execve, and the
+// container would run the runtime's init instead of one of its programs
+// (runc refuses it too). Checked by inode, whatever the name.
+void refuse_own_image(const std::string& exe) {
+  struct stat mine, target;
+  if (int err = procfs_stat_link(procfs_pid_dir(0), "exe", &mine)) fail(err, "stat the init's own image");
+  if (stat(exe.c_str(), &target) < 0) return;  // execve says why
+  if (mine.st_dev == target.st_dev && mine.st_ino == target.st_ino)
+    fail(0, "exec: \"%s\": refused: it is the runtime's init, not a program of the container", shown(exe).c_str());
+}
+
 // As runc: without HOME in the environment, the user's home directory from
 // the container's /etc/passwd (found by uid), else "/".
 std::string home_of(uint32_t uid) {
