@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/errtext.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 
@@ -28,12 +29,7 @@ bool recv_msg(int fd, uint32_t* type, std::vector<uint8_t>* payload) {
   return true;
 }
 
-std::string errstr(int err) {
-  // Go-style lower-case errno text: callers (conmon) match "no such file or directory".
-  std::string s = strerror(err);
-  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
+std::string errstr(int err) { return go_strerror(err); }
 
 std::string shown(const std::string& s) {
   // Twin of inputText in lib/errors.ts: one line, at most kEchoMax bytes (not

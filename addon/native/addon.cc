@@ -29,17 +29,14 @@
 #include "seccomp.h"
 #include "devices_bpf.h"
 #include "tty.h"
+#include "errors.h"
 #include "pump.h"
 
 namespace {
 
 using ocits::MsgHeader;
-
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
+using ocits_native::ErrnoError;
+using ocits_native::GoError;
 
 // The init runs from a sealed in-memory copy of its executable, so that no
 // process of the container can ever open the runtime's binary for writing
@@ -394,18 +391,9 @@ std::string ProcName(int pid, const std::string& name) {
   return "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/" + name;
 }
 
-// Go's (and the init's) wording: strerror with a lower-case first letter.
-Napi::Error ProcError(Napi::Env env, int err, const std::string& what) {
-  std::string s = strerror(err);
-  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  Napi::Error e = Napi::Error::New(env, what + ": " + s);
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
 std::string ProcRel(Napi::Env env, int pid, const std::string& name) {
   std::string dir = ocits::procfs_pid_dir(pid);
-  if (dir.empty()) throw ProcError(env, errno ? errno : ENOENT, "open " + ProcName(pid, name));
+  if (dir.empty()) throw GoError(env, errno ? errno : ENOENT, "open " + ProcName(pid, name));
   return dir + name;
 }
 
@@ -415,7 +403,7 @@ Napi::Value ProcWrite(const Napi::CallbackInfo& info) {
   int pid = info[0].As<Napi::Number>().Int32Value();
   std::string name = info[1].As<Napi::String>();
   std::string text = info[2].As<Napi::String>();
-  if (int err = ocits::procfs_write(ProcRel(env, pid, name), text)) throw ProcError(env, err, "write " + ProcName(pid, name));
+  if (int err = ocits::procfs_write(ProcRel(env, pid, name), text)) throw GoError(env, err, "write " + ProcName(pid, name));
   return env.Undefined();
 }
 
@@ -425,7 +413,7 @@ Napi::Value ProcRead(const Napi::CallbackInfo& info) {
   int pid = info[0].As<Napi::Number>().Int32Value();
   std::string name = info[1].As<Napi::String>();
   std::string text;
-  if (int err = ocits::procfs_read(ProcRel(env, pid, name), &text)) throw ProcError(env, err, "read " + ProcName(pid, name));
+  if (int err = ocits::procfs_read(ProcRel(env, pid, name), &text)) throw GoError(env, err, "read " + ProcName(pid, name));
   return Napi::String::New(env, text);
 }
 
@@ -437,7 +425,7 @@ Napi::Value ProcStatLink(const Napi::CallbackInfo& info) {
   std::string name = info[2].As<Napi::String>();
   struct stat st;
   if (int err = ocits::procfs_stat_link(ProcRel(env, pid, dir), name.c_str(), &st))
-    throw ProcError(env, err, "stat " + ProcName(pid, dir + "/" + name));
+    throw GoError(env, err, "stat " + ProcName(pid, dir + "/" + name));
   Napi::Object out = Napi::Object::New(env);
   out.Set("dev", Napi::Number::New(env, static_cast<double>(st.st_dev)));
   out.Set("ino", Napi::Number::New(env, static_cast<double>(st.st_ino)));

@@ -1,6 +1,7 @@
 // The foreground copy loop (pump.h): one poll loop over every channel, in a
 // thread-pool thread, until the outputs are drained or stop() is called.
 #include "pump.h"
+#include "errors.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,12 +14,6 @@
 namespace ocits_native {
 
 namespace {
-
-Napi::Error Fail(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 struct PumpState {
   std::vector<PumpChannel> ch;
@@ -162,7 +157,7 @@ class PumpWorker : public Napi::AsyncWorker {
       if (fd >= 0) close(fd);
       fd = -1;
     }
-    if (s_->err) deferred_.Reject(Fail(Env(), s_->err, s_->what).Value());
+    if (s_->err) deferred_.Reject(ErrnoError(Env(), s_->err, s_->what).Value());
     else deferred_.Resolve(Env().Undefined());
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
@@ -182,7 +177,7 @@ Napi::Object StartPump(Napi::Env env, std::vector<PumpChannel> channels, std::ve
   s->owned = std::move(owned);
   if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
     for (int fd : s->owned) close(fd);
-    throw Fail(env, errno, "pipe");
+    throw ErrnoError(env, errno, "pipe");
   }
   auto* w = new PumpWorker(env, s);
   Napi::Object out = Napi::Object::New(env);
@@ -220,7 +215,7 @@ Napi::Value StdioPump(const Napi::CallbackInfo& info) {
 Napi::Value Pipe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) throw Fail(env, errno, "pipe");
+  if (pipe2(fds, O_CLOEXEC) < 0) throw ErrnoError(env, errno, "pipe");
   Napi::Array a = Napi::Array::New(env, 2);
   a.Set(0u, Napi::Number::New(env, fds[0]));
   a.Set(1u, Napi::Number::New(env, fds[1]));

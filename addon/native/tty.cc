@@ -4,6 +4,7 @@
 #include "unixsock.h"
 #include "tty.h"
 #include "pump.h"
+#include "errors.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,12 +21,6 @@ namespace ocits_native {
 
 namespace {
 
-Napi::Error Fail(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
 int FdArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 
 }  // namespace
@@ -36,7 +31,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   int s = ocits_native::connect_unix(path);
-  if (s < 0) throw Fail(env, errno, "connect to the console socket " + path);
+  if (s < 0) throw ErrnoError(env, errno, "connect to the console socket " + path);
   return Napi::Number::New(env, s);
 }
 
@@ -44,7 +39,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
 Napi::Value StreamPair(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw Fail(env, errno, "socketpair");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw ErrnoError(env, errno, "socketpair");
   Napi::Array a = Napi::Array::New(env, 2);
   a.Set(0u, Napi::Number::New(env, sv[0]));
   a.Set(1u, Napi::Number::New(env, sv[1]));
@@ -60,7 +55,7 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   struct pollfd pfd = {sock, POLLIN, 0};
   int rc;
   do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
-  if (rc < 0) throw Fail(env, errno, "poll the console socket");
+  if (rc < 0) throw ErrnoError(env, errno, "poll the console socket");
   if (rc == 0) return env.Null();
   std::vector<char> buf(4096);
   struct iovec iov = {buf.data(), buf.size()};
@@ -76,7 +71,7 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   m.msg_controllen = sizeof ctl.b;
   ssize_t n;
   do n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) throw Fail(env, errno, "receive the pty master");
+  if (n < 0) throw ErrnoError(env, errno, "receive the pty master");
   std::vector<int> fds;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -89,8 +84,8 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   }
   if (fds.size() != 1 || (m.msg_flags & MSG_CTRUNC)) {
     for (int fd : fds) close(fd);
-    if (n == 0 && fds.empty()) throw Fail(env, EPIPE, "receive the pty master: the container init closed the console socket");
-    throw Fail(env, EPROTO, "receive the pty master: expected exactly one fd, got " + std::to_string(fds.size()));
+    if (n == 0 && fds.empty()) throw ErrnoError(env, EPIPE, "receive the pty master: the container init closed the console socket");
+    throw ErrnoError(env, EPROTO, "receive the pty master: expected exactly one fd, got " + std::to_string(fds.size()));
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", Napi::Number::New(env, fds[0]));
@@ -115,7 +110,7 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws {};
   ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
   ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
-  if (ioctl(FdArg(info, 0), TIOCSWINSZ, &ws) < 0) throw Fail(env, errno, "set the terminal size");
+  if (ioctl(FdArg(info, 0), TIOCSWINSZ, &ws) < 0) throw ErrnoError(env, errno, "set the terminal size");
   return env.Undefined();
 }
 
@@ -127,7 +122,7 @@ Napi::Value TtyMakeRaw(const Napi::CallbackInfo& info) {
   if (tcgetattr(fd, &old) < 0) return env.Null();
   struct termios raw = old;
   cfmakeraw(&raw);  // as runc (containerd/console's SetRaw): output processing off too; the container's pty does it
-  if (tcsetattr(fd, TCSANOW, &raw) < 0) throw Fail(env, errno, "set the terminal to raw mode");
+  if (tcsetattr(fd, TCSANOW, &raw) < 0) throw ErrnoError(env, errno, "set the terminal to raw mode");
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(&old), sizeof old);
 }
 
@@ -138,7 +133,7 @@ Napi::Value TtyRestore(const Napi::CallbackInfo& info) {
   if (b.Length() != sizeof(struct termios)) throw Napi::Error::New(env, "ttyRestore: not a saved terminal state");
   struct termios t;
   memcpy(&t, b.Data(), sizeof t);
-  if (tcsetattr(FdArg(info, 0), TCSANOW, &t) < 0) throw Fail(env, errno, "restore the terminal mode");
+  if (tcsetattr(FdArg(info, 0), TCSANOW, &t) < 0) throw ErrnoError(env, errno, "restore the terminal mode");
   return env.Undefined();
 }
 
