@@ -8,6 +8,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import type { Test } from 'tap'
 import {
   assertNoTrace,
@@ -256,4 +257,33 @@ t.test('the runtime\'s procfs handle: no symlink, magic link or mount on the way
   const viaPath = fs.statSync(`/proc/${process.pid}/ns/net`)
   t.same([viaHandle.dev, viaHandle.ino], [viaPath.dev, viaPath.ino], 'a namespace link is followed as the last component only')
   t.equal(errnoOf(() => n.procStatLink(0x7ffffff0, 'ns', 'net')), 2, 'a pid that does not exist: ENOENT')
+})
+
+// Whatever is mounted over /proc (here in a mount namespace of the test's own):
+// as root the handle is a private procfs and reads the kernel's file; without
+// the privilege to mount it falls back to /proc, and the overmount is refused
+// (EXDEV), never followed.
+t.test('the handle under an overmount of /proc/sys/kernel: private procfs as root, refused without privileges', async (t) => {
+  const dir = makeTempDir(t, 'host')
+  fs.writeFileSync(path.join(dir, 'hostname'), 'fake-hostname\n')
+  const probe = path.join(dir, 'probe.js')
+  fs.writeFileSync(probe, [
+    'const m = { exports: {} }',
+    'process.dlopen(m, process.argv[2])',
+    "try { console.log('read ' + m.exports.procRead(0, '../sys/kernel/hostname').trim()) } catch (e) { console.log('errno ' + e.errno) }",
+  ].join('\n'))
+  fs.chmodSync(dir, 0o755)
+  const addon = path.resolve(__dirname, '../../build/Release/ocits_native.node')
+  const node = process.execPath
+  const script = [
+    `mount --bind ${dir} /proc/sys/kernel`,
+    'echo "path $(cat /proc/sys/kernel/hostname)"',
+    `${node} ${probe} ${addon}`,
+    `setpriv --reuid=65534 --regid=65534 --clear-groups ${node} ${probe} ${addon}`,
+  ].join(' && ')
+  const out = execFileSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+  const [viaPath, asRoot, unprivileged] = out.trim().split('\n')
+  t.equal(viaPath, 'path fake-hostname', 'a path walk follows the overmount')
+  t.equal(asRoot, `read ${fs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()}`, 'the runtime as root reads the kernel\'s own file')
+  t.equal(unprivileged, 'errno 18', 'without privileges (the /proc fallback) the overmount is refused: EXDEV')
 })
