@@ -19,6 +19,7 @@
         "addon/init/report.cc",
         "addon/init/namespaces.cc",
         "addon/init/mounts.cc",
+        "addon/init/bindsources.cc",
         "addon/init/devices.cc",
         "addon/init/process.cc",
         "addon/init/seccomp.cc",

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'EUSAGE' // bad command-line usage
   | 'EEXIST' // container id already in use
   | 'ENOTFOUND' // container does not exist
+  | 'EFOREIGN' // an entry in --root that ocits did not write (another runtime's, or damaged)
   | 'ESTATE' // operation not allowed in the container's current state
   | 'EINIT' // the init process reported a failure
   | 'ECGROUP' // cgroup setup failed

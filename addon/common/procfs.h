@@ -151,15 +151,26 @@ inline int procfs_read(const std::string& rel, std::string* out, size_t max = 1 
   return err;
 }
 
-// stat() of a magic link's target (e.g. "<pid>/ns/net", "<pid>/exe"): the
-// directory is reached as procfs_open does, only the last component is
-// followed. 0 or errno.
-inline int procfs_stat_link(const std::string& dir, const char* name, struct stat* st) {
+// A magic link's target (e.g. "<pid>/ns/mnt"), opened: the directory is
+// reached as procfs_open does, only the last component is followed. -1 with errno.
+inline int procfs_open_link(const std::string& dir, const char* name, int flags) {
   int d = procfs_open(dir, O_PATH | O_DIRECTORY);
-  if (d < 0) return errno;
-  int rc = fstatat(d, name, st, 0);
-  int err = rc < 0 ? errno : 0;
+  if (d < 0) return -1;
+  int fd = openat(d, name, flags | O_CLOEXEC);
+  int err = errno;
   close(d);
+  errno = err;
+  return fd;
+}
+
+// stat() of a magic link's target (e.g. "<pid>/ns/net", "<pid>/exe"), as
+// procfs_open_link reaches it. 0 or errno.
+inline int procfs_stat_link(const std::string& dir, const char* name, struct stat* st) {
+  int fd = procfs_open_link(dir, name, O_PATH);
+  if (fd < 0) return errno;
+  int rc = fstat(fd, st);
+  int err = rc < 0 ? errno : 0;
+  close(fd);
   return err;
 }
 

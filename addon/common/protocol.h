@@ -54,12 +54,16 @@ enum PlanFlags : uint32_t {
   PF_EXEC = 1u << 16,             // exec into a running container: join its namespaces (plan.joins), chroot to
                                   // plan.rootfs (/proc/PID/root), no rootfs setup, no fifo; success is the
                                   // socket closing on execve
+  PF_HOST_MOUNT_NS = 1u << 17,    // no mount namespace: the rootfs is prepared in the runtime's (host propagation
+                                  // untouched, the rootfs bind made private), the root entered with chroot
 };
 
 // Mount entry flag bits ("ext" field of a mount).
 enum MountExt : uint32_t {
   ME_BIND = 1u << 0,        // MS_BIND first, then remount for the other flags
   ME_TMPCOPYUP = 1u << 1,   // a tmpfs filled with a copy of the directory it covers
+  ME_ORDINARY_DIR = 1u << 2,  // proc/sysfs: no symlink (nor non-directory) on the destination's path
+  ME_DEFER_RO = 1u << 3,      // mounted read-write, made read-only in finalize_rootfs
 };
 
 // The hook point announced with MSG_HOOKS (after the mounts, before

@@ -16,6 +16,8 @@ struct MountEntry {
   uint32_t ext = 0;
   std::vector<uint64_t> propagation;
   uint32_t index = 0;  // the config mount it comes from (/mounts/N)
+  uint64_t attr_set = 0, attr_clr = 0;  // recursive options: mount_setattr(AT_RECURSIVE)
+  int source_fd = -1;                   // not in the plan: the bind source opened outside the user namespace
 };
 struct DeviceEntry { std::string path; uint32_t type, major, minor, mode, uid, gid; };
 struct KeyValue { std::string key, value; };
@@ -85,6 +87,11 @@ int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool las
                  std::string* resolved = nullptr);
 void create_devices(const Plan& p, int rootfd);
 
+// bindsources.cc: with a user namespace, bind sources are opened by the host's
+// root (a helper forked before any namespace), in the container's mount namespace.
+int start_bind_source_opener(const Plan& p);      // before join_namespaces; -1: not needed
+void receive_bind_sources(int helper, Plan* p);   // once the namespaces exist: sets MountEntry::source_fd
+
 // process.cc
 void join_session_keyring(const Plan& p);
 void apply_rlimits(const Plan& p);
@@ -94,7 +101,9 @@ void apply_oom_score(const Plan& p);
 void drop_bounding_caps(const Plan& p);
 void set_user(const Plan& p);
 void apply_caps(const Plan& p);
+bool enter_cwd(const Plan& p, bool may_retry);  // false: refused (EACCES/EPERM) and may_retry: try again later
 std::string look_path(const Plan& p);
+void check_executable(const std::string& path);  // as the container's user (faccessat AT_EACCESS, noexec mounts too)
 void refuse_own_image(const std::string& exe);
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);

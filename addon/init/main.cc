@@ -79,16 +79,18 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   apply_rlimits(p);
   apply_process_extras(p);
   apply_lsm_exec_labels(p);
-  std::string exe = look_path(p);
-  refuse_own_image(exe);
   *home_out = home_of(p.uid);
   if ((p.flags & PF_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail_errno("set no_new_privs");
   Plan held;  // the same plan, with CAP_SYS_ADMIN kept until the seccomp filter is loaded (seccomp.cc)
   const Plan& caps = seccomp_caps_plan(p, &held);
+  // As runc: the cwd is entered before the ids change (a directory only root
+  // can enter, /root with uid 42), and again after them when root was refused
+  // (a directory only the container's user can enter: a volume it owns).
+  bool cwd_later = !enter_cwd(p, true);
   drop_bounding_caps(caps);
   set_user(caps);
+  if (cwd_later) enter_cwd(p, false);
   apply_caps(caps);
-  if (!p.cwd.empty() && chdir(p.cwd.c_str()) < 0) fail_errno("chdir to cwd %s (process.cwd)", shown(p.cwd).c_str());
   {
     // The cwd must be inside the container: a magic link such as
     // /proc/self/fd/N to one of our own (host) fds would lead out of it (the
@@ -97,6 +99,12 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
     char cwd[4096];
     if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", shown(p.cwd).c_str());
   }
+  // As runc: the program is looked up (PATH, a relative name against the
+  // cwd) as the container's user, and must be executable by it, so that
+  // create fails rather than start.
+  std::string exe = look_path(p);
+  check_executable(exe);
+  refuse_own_image(exe);
   umask(p.umask);
   seccomp_before_ready(sock, p);
   return exe;
@@ -122,7 +130,10 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   std::string start_time = own_start_time();
   // A cgroup namespace must be rooted in the container's cgroup, and so must
   // a cgroup2 mount made inside it: then nothing may overlap with the join.
-  bool overlap = !(p.clone_flags & CLONE_NEWCGROUP);
+  // Without a mount namespace the mounts are the host's: none is made before
+  // the init is in its cgroup, so that a delete --force of a create cut off
+  // half way finds (and kills) whatever could still be mounting.
+  bool overlap = !(p.clone_flags & CLONE_NEWCGROUP) && !(p.flags & PF_HOST_MOUNT_NS);
   if (!overlap) await_cgroup(sock, p);
   if ((p.flags & PF_SET_HOSTNAME) && sethostname(p.hostname.data(), p.hostname.size()) < 0)
     fail_errno("set hostname %s", shown(p.hostname).c_str());
@@ -141,6 +152,9 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   if (overlap) await_cgroup(sock, p);
   HookStates states = hook_point(sock, p);
   std::string why;
+  // As runc: createContainer hooks run with the container's root as their
+  // working directory (a hook writing ./lib/x writes into the rootfs).
+  if (!p.create_container_hooks.empty() && chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
   if (!run_hooks(p.create_container_hooks, states.creating, "createContainer", &why)) fail(0, "%s", why.c_str());
   pivot_into_rootfs(p);
   if (p.flags & PF_TERMINAL) setup_console(p, console_sock, true);
@@ -231,15 +245,21 @@ int main(int argc, char** argv) {
   }
   apply_oom_score(p);
 
+  int opener = start_bind_source_opener(p);
   join_namespaces(p);
   create_user_namespace(sock, p);
   // The cgroup namespace is the init's, once in its cgroup.
   uint32_t now = p.clone_flags & ~static_cast<uint32_t>(CLONE_NEWCGROUP | CLONE_NEWUSER);
   if (now && unshare(static_cast<int>(now)) < 0) fail_errno("create namespaces (linux.namespaces)");
   set_time_offsets(p);
+  receive_bind_sources(opener, &p);
   become_root(p);
 
-  pid_t child = fork();
+  // As runc's stage-1: CLONE_PARENT makes the container's init (or exec'd
+  // process) a child of the runtime itself, which can then wait for it
+  // without being a subreaper (run --no-subreaper), and which leaves it to
+  // the caller's subreaper when it exits (create, run -d, exec -d).
+  pid_t child = static_cast<pid_t>(syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0));
   if (child < 0) fail_errno("fork the container init");
   if (child == 0) {
     if (exec_mode) stage2_exec(sock, p, rootfd, console_sock);

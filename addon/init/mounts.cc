@@ -274,13 +274,57 @@ static int open_mount_point(int rootfd, const MountEntry& m, bool create, bool i
   return fd;
 }
 
+// As runc: proc and sysfs are mounted on an ordinary directory only, never
+// through a symlink (even one that stays inside the rootfs) at any depth of
+// the path. Missing components are fine: they are created as directories.
+static void check_ordinary_dir(int rootfd, const MountEntry& m) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  std::string rel = m.dest.size() > 1 ? m.dest.substr(1) : ".";
+  int fd;
+  do fd = static_cast<int>(syscall(SYS_openat2, rootfd, rel.c_str(), &how, sizeof how));
+  while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd >= 0) {
+    close(fd);
+    return;
+  }
+  if (errno == ENOENT) return;
+  const char* what = errno == ELOOP ? "a symlink on its path" : errno == ENOTDIR ? "not a directory on its path" : nullptr;
+  if (!what) fail_errno("mount %s on %s", shown(m.fstype).c_str(), shown(m.dest).c_str());
+  fail(0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory (%s)", shown(m.fstype).c_str(), shown(m.dest).c_str(),
+       shown(m.fstype).c_str(), what);
+}
+
+// The recursive options (rro, rnosuid, ...): mount_setattr with AT_RECURSIVE
+// on the mount now at the destination and everything below it.
+static void apply_recursive_attrs(int rootfd, const MountEntry& m) {
+  if (!m.attr_set && !m.attr_clr) return;
+  int fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = m.attr_set;
+  attr.attr_clr = m.attr_clr;
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    if (errno == ENOSYS)
+      fail(ENOSYS, "mount %s: recursive mount options (rro, rnosuid, ...) need mount_setattr(2), Linux 5.12 or later",
+           shown(m.dest).c_str());
+    fail_errno("mount %s: set the recursive mount options (mount_setattr)", shown(m.dest).c_str());
+  }
+  close(fd);
+}
+
 static void mount_one(int rootfd, const MountEntry& m) {
+  if (m.ext & ME_ORDINARY_DIR) check_ordinary_dir(rootfd, m);
   bool bind = (m.ext & ME_BIND) != 0;
   bool remount_only = (m.flags & MS_REMOUNT) && !bind;
   bool is_file = false;
+  // a source opened outside the user namespace (bindsources.cc) is mounted from its fd
+  std::string source = m.source_fd >= 0 ? fd_path(m.source_fd) : m.source;
   if (bind) {
     struct stat st;
-    if (stat(m.source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", shown(m.dest).c_str(), shown(m.source).c_str());
+    if (stat(source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", shown(m.dest).c_str(), shown(m.source).c_str());
     is_file = !S_ISDIR(st.st_mode);
   }
   int fd = open_mount_point(rootfd, m, !remount_only, is_file);
@@ -289,8 +333,9 @@ static void mount_one(int rootfd, const MountEntry& m) {
   if (remount_only) {
     if (mount(nullptr, target.c_str(), nullptr, m.flags, data) < 0) fail_errno("remount %s", shown(m.dest).c_str());
   } else if (bind) {
-    if (mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
+    if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
       fail_errno("mount %s on %s (bind)", shown(m.source).c_str(), shown(m.dest).c_str());
+    if (m.source_fd >= 0) close(m.source_fd);
     unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
     if (rest) {
       close(fd);
@@ -307,7 +352,9 @@ static void mount_one(int rootfd, const MountEntry& m) {
       under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (under < 0) fail_errno("mount %s (tmpcopyup): open the directory", shown(m.dest).c_str());
     }
-    unsigned long first = under >= 0 ? m.flags & ~MS_RDONLY : m.flags;  // a copy-up tmpfs goes read-only once filled
+    // a copy-up tmpfs goes read-only once filled; a deferred one once the rootfs is complete
+    bool deferred = (m.ext & ME_DEFER_RO) != 0;
+    unsigned long first = under >= 0 || deferred ? m.flags & ~MS_RDONLY : m.flags;
     if (mount(m.source.c_str(), target.c_str(), m.fstype.c_str(), first, data) < 0) {
       // As runc 1.1: no fallback. The kernel lets a user namespace mount sysfs
       // only with a network namespace of its own.
@@ -327,7 +374,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       close(tmp);
       close(under);
     }
-    if (first != m.flags) {
+    if (first != m.flags && !deferred) {
       close(fd);
       fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
       target = fd_path(fd);
@@ -343,6 +390,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       if (mount(nullptr, target.c_str(), nullptr, pf, nullptr) < 0) fail_errno("set propagation of %s", shown(m.dest).c_str());
   }
   close(fd);
+  apply_recursive_attrs(rootfd, m);
 }
 
 static void dev_symlinks(int rootfd) {
@@ -365,11 +413,27 @@ static void dev_symlinks(int rootfd) {
   close(dfd);
 }
 
-// The mount point (from /proc/self/mountinfo) under which `path` lies.
-static std::string mount_point_of(const std::string& path) {
+struct MountLine { std::string root, mountpoint, fstype; };
+
+static std::string unescape_mountinfo(const char* tok) {
+  std::string out;
+  for (const char* c = tok; *c; c++) {  // undo the octal escapes (\040 ...)
+    if (c[0] == '\\' && c[1] >= '0' && c[1] <= '7' && c[2] && c[3]) {
+      out += static_cast<char>((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
+      c += 3;
+    } else {
+      out += *c;
+    }
+  }
+  return out;
+}
+
+// Every line of /proc/self/mountinfo (read through the verified procfs): root,
+// mount point, filesystem type.
+static std::vector<MountLine> read_mountinfo() {
   std::string info;
   if (int err = procfs_read(procfs_pid_dir(0) + "mountinfo", &info, 64u << 20)) fail(err, "read /proc/self/mountinfo");
-  std::string best = "/";
+  std::vector<MountLine> out;
   size_t at = 0;
   while (at < info.size()) {
     size_t eol = info.find('\n', at);
@@ -377,27 +441,65 @@ static std::string mount_point_of(const std::string& path) {
     std::string text = info.substr(at, eol - at);
     at = eol + 1;
     char* line = &text[0];
-    // id parent major:minor root mountpoint ...
+    // id parent major:minor root mountpoint options [optional...] - fstype source super
+    std::vector<char*> tok;
     char* save = nullptr;
-    char* tok = strtok_r(line, " ", &save);
-    for (int i = 0; tok && i < 4; i++) tok = strtok_r(nullptr, " ", &save);
-    if (!tok) continue;
-    std::string mp;
-    for (const char* c = tok; *c; c++) {  // undo the octal escapes (\040 ...)
-      if (c[0] == '\\' && c[1] >= '0' && c[1] <= '7' && c[2] && c[3]) {
-        mp += static_cast<char>((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
-        c += 3;
-      } else {
-        mp += *c;
-      }
-    }
-    bool under = path == mp || (path.compare(0, mp.size(), mp) == 0 && (mp == "/" || path[mp.size()] == '/'));
-    if (under && mp.size() >= best.size()) best = mp;
+    for (char* t = strtok_r(line, " \n", &save); t; t = strtok_r(nullptr, " \n", &save)) tok.push_back(t);
+    if (tok.size() < 5) continue;
+    MountLine m{unescape_mountinfo(tok[3]), unescape_mountinfo(tok[4]), ""};
+    for (size_t i = 5; i + 1 < tok.size(); i++)
+      if (!strcmp(tok[i], "-")) { m.fstype = tok[i + 1]; break; }
+    out.push_back(m);
   }
+  return out;
+}
+
+static bool path_under(const std::string& path, const std::string& dir) {
+  return path == dir || (path.compare(0, dir.size(), dir) == 0 && (dir == "/" || path[dir.size()] == '/'));
+}
+
+// The mount point (from /proc/self/mountinfo) under which `path` lies.
+static std::string mount_point_of(const std::string& path) {
+  std::string best = "/";
+  for (const MountLine& m : read_mountinfo())
+    if (path_under(path, m.mountpoint) && m.mountpoint.size() >= best.size()) best = m.mountpoint;
   return best;
 }
 
+// --no-pivot: chroot leaves the host's procfs and sysfs mounts reachable in
+// the container's mount namespace, and the kernel lets a process that sees a
+// full procfs mount a fresh one (in a new user and pid namespace), which
+// masked paths do not cover. As runc's msMoveRoot: every full proc or sysfs
+// mount outside the rootfs is detached (made a slave first, so that nothing
+// propagates to the host), or covered with a tmpfs where that is refused.
+static void mask_host_pseudo_filesystems(const std::string& rootfs) {
+  for (const MountLine& m : read_mountinfo()) {
+    if (m.root != "/" || (m.fstype != "proc" && m.fstype != "sysfs") || path_under(m.mountpoint, rootfs)) continue;
+    const char* p = m.mountpoint.c_str();
+    if (mount(nullptr, p, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+      if (errno == ENOENT) continue;  // under one detached already
+      fail_errno("--no-pivot: make %s a slave", p);
+    }
+    if (umount2(p, MNT_DETACH) < 0) {
+      if (errno != EINVAL && errno != EPERM) fail_errno("--no-pivot: detach the host's %s (%s)", p, shown(m.fstype).c_str());
+      if (mount("tmpfs", p, "tmpfs", 0, nullptr) < 0) fail_errno("--no-pivot: cover the host's %s (%s)", p, shown(m.fstype).c_str());
+    }
+  }
+}
+
+// Without a mount namespace, the mounts are the host's: nothing of the
+// host's own changes (its propagation stays); the rootfs gets a bind of
+// itself, made private, under which every mount of the container goes (and
+// which delete detaches, lib/runtime/hostmounts.ts).
+static void bind_rootfs_in_host_namespace(const Plan& p) {
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) fail_errno("bind mount rootfs %s", shown(p.rootfs).c_str());
+  if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) < 0) fail_errno("make the rootfs bind %s private", shown(p.rootfs).c_str());
+}
+
 void prepare_rootfs(const Plan& p) {
+  if (p.flags & PF_HOST_MOUNT_NS) {
+    bind_rootfs_in_host_namespace(p);
+  } else {
   unsigned long prop = p.root_propagation ? p.root_propagation : (MS_SLAVE | MS_REC);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0) fail_errno("set propagation of / (rootfsPropagation)");
   // As runc: the mount the rootfs lies in is made private, so that the bind
@@ -412,6 +514,7 @@ void prepare_rootfs(const Plan& p) {
       fail(e, "bind mount rootfs %s (in a user namespace, the container's root must be able to reach the rootfs: "
                  "every directory above it searchable by its host uid)", shown(p.rootfs).c_str());
     fail(e, "bind mount rootfs %s", shown(p.rootfs).c_str());
+  }
   }
   int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail_errno("open rootfs %s", shown(p.rootfs).c_str());
@@ -430,7 +533,16 @@ void prepare_rootfs(const Plan& p) {
 }
 
 void pivot_into_rootfs(const Plan& p) {
+  if (p.flags & PF_HOST_MOUNT_NS) {
+    // the host's mount namespace: its / is never moved or pivoted, and its
+    // procfs and sysfs are the host's to keep
+    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
+    if (chroot(".") < 0) fail_errno("chroot %s (no mount namespace)", shown(p.rootfs).c_str());
+    if (chdir("/") < 0) fail_errno("chdir /");
+    return;
+  }
   if (p.flags & PF_NO_PIVOT) {
+    mask_host_pseudo_filesystems(p.rootfs);
     if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
     if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail_errno("move rootfs onto / (--no-pivot)");
     if (chroot(".") < 0) fail_errno("chroot (--no-pivot)");
@@ -517,7 +629,21 @@ static void write_sysctl(const KeyValue& kv) {
     fail(err, "sysctl %s (linux.sysctl): write %s to /proc/%s", shown(kv.key).c_str(), shown(kv.value).c_str(), shown(rel).c_str());
 }
 
+// The read-only mounts that had to stay writable until the rootfs was
+// complete (later mount points, devices, /dev/console, the cwd inside them).
+// As runc's remountReadonly: a bind remount, which a user namespace may do.
+static void remount_deferred_readonly(const Plan& p) {
+  // After pivot_root (or chroot) a path resolves inside the container's root,
+  // which may have no /proc for the fd paths used before it.
+  for (const MountEntry& m : p.mounts) {
+    if (!(m.ext & ME_DEFER_RO)) continue;
+    unsigned long f = (m.flags & ~MS_REC) | MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (remount_keeping_locked(nullptr, m.dest.c_str(), f) < 0) fail_errno("remount %s read-only", shown(m.dest).c_str());
+  }
+}
+
 void finalize_rootfs(const Plan& p) {
+  remount_deferred_readonly(p);
   for (const KeyValue& kv : p.sysctls) write_sysctl(kv);
   for (const std::string& r : p.readonly) readonly_path(r);
   for (const std::string& m : p.masked) mask_path(m);

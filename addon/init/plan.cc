@@ -90,6 +90,8 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
     m.flags = r.u64();
     m.ext = r.u32();
     for (uint32_t k = 0, c = r.count(); k < c; k++) m.propagation.push_back(r.u64());
+    m.attr_set = r.u64();
+    m.attr_clr = r.u64();
     m.index = r.u32();
     p->mounts.push_back(m);
   }

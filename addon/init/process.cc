@@ -139,14 +139,21 @@ static bool is_executable(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
 }
 
-// As Go's exec.LookPath in runc: a name with a slash is used as it is;
+bool enter_cwd(const Plan& p, bool may_retry) {
+  if (p.cwd.empty() || chdir(p.cwd.c_str()) == 0) return true;
+  if (may_retry && (errno == EACCES || errno == EPERM)) return false;
+  fail_errno("chdir to cwd %s (process.cwd)", shown(p.cwd).c_str());
+}
+
+// As Go's exec.LookPath in runc: a name with a slash is used as it is, if it
+// is an executable regular file (mode & 0111, "permission denied" otherwise);
 // otherwise the first executable regular file on the process's PATH.
 std::string look_path(const Plan& p) {
   const std::string& name = p.args[0];
   if (name.find('/') != std::string::npos) {
     struct stat st;
     if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", shown(name).c_str(), shown(name).c_str());
-    if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\"", shown(name).c_str());
+    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) fail(EACCES, "exec: \"%s\"", shown(name).c_str());
     return name;
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -174,6 +181,12 @@ void refuse_own_image(const std::string& exe) {
   if (stat(exe.c_str(), &target) < 0) return;  // execve says why
   if (mine.st_dev == target.st_dev && mine.st_ino == target.st_ino)
     fail(0, "exec: \"%s\": refused: it is the runtime's init, not a program of the container", shown(exe).c_str());
+}
+
+// As runc (system.Eaccess after LookPath): the effective ids may execute it,
+// which the mode bits alone do not say (a noexec mount, an owner-only binary).
+void check_executable(const std::string& path) {
+  if (faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) < 0) fail_errno("exec %s", shown(path).c_str());
 }
 
 // As runc: without HOME in the environment, the user's home directory from

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -252,6 +253,16 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// umount(path, detach): umount2 with MNT_DETACH when asked (the mounts of a
+// container without a mount namespace of its own, in the runtime's).
+Napi::Value Umount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>();
+  int flags = info[1].ToBoolean() ? MNT_DETACH : 0;
+  if (umount2(path.c_str(), flags) < 0) throw ErrnoError(env, errno, "umount " + path);
+  return env.Undefined();
+}
+
 // flock(fd, exclusive, nonblock) -> true, or false when nonblock and held elsewhere
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -444,6 +455,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitpid", Napi::Function::New(env, WaitPid));
   exports.Set("waitAsync", Napi::Function::New(env, WaitAsync));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("umount", Napi::Function::New(env, Umount));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("releaseFifo", Napi::Function::New(env, ReleaseFifo));
   exports.Set("awaitExit", Napi::Function::New(env, AwaitExit));

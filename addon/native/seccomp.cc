@@ -364,7 +364,8 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> payload = info[1].As<Napi::Buffer<uint8_t>>();
   int pass = info[2].As<Napi::Number>().Int32Value();
   int s = ocits_native::connect_unix(path);
-  if (s < 0) throw GoError(env, errno, "connect to the seccomp agent at " + path);
+  // runc's words ("failed to connect with seccomp agent"): what callers match
+  if (s < 0) throw GoError(env, errno, "failed to connect with seccomp agent at " + path);
   const uint8_t* data = payload.Data();
   size_t left = payload.Length();
   bool first = true;

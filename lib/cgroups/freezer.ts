@@ -91,6 +91,43 @@ export function freezerOf(paths: Record<string, string>): { kind: 'v1' | 'v2'; d
   return undefined;
 }
 
+/** The file's text; undefined when the cgroup (or the file) is not there. */
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Paused, as `state` reports it: v1 freezer.state FROZEN; v2 (or a hybrid
+ * host's unified hierarchy without a v1 freezer) `frozen 1` in cgroup.events.
+ * False where the cgroup or its freezer is gone.
+ */
+export function isPaused(paths: Record<string, string>): boolean {
+  if (paths.freezer) return readIfThere(posix.join(paths.freezer, 'freezer.state'))?.trim() === 'FROZEN';
+  if (paths.unified) return /^frozen 1$/m.test(readIfThere(posix.join(paths.unified, 'cgroup.events')) ?? '');
+  return false;
+}
+
+/**
+ * Frozen or freezing, by itself or through an ancestor: a process placed in
+ * it would not run (v1 freezer.state other than THAWED; v2 cgroup.freeze 1 or
+ * `frozen 1` in cgroup.events). False where the cgroup does not exist.
+ */
+export function isFreezing(paths: Record<string, string>): boolean {
+  if (paths.freezer) {
+    const st = readIfThere(posix.join(paths.freezer, 'freezer.state'))?.trim();
+    return st !== undefined && st !== 'THAWED';
+  }
+  if (paths.unified) {
+    if (readIfThere(posix.join(paths.unified, 'cgroup.freeze'))?.trim() === '1') return true;
+    return /^frozen 1$/m.test(readIfThere(posix.join(paths.unified, 'cgroup.events')) ?? '');
+  }
+  return false;
+}
+
 export function setFrozen(paths: Record<string, string>, frozen: boolean, waitMs = FREEZE_WAIT_MS): void {
   const f = freezerOf(paths);
   if (!f) throw new OcitsError('ENOTSUP', `cannot ${frozen ? 'freeze' : 'thaw'} the container: no freezer cgroup (neither a v1 freezer hierarchy nor cgroup.freeze)`);

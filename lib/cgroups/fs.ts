@@ -10,7 +10,7 @@ import type { CgroupManager, CgroupMode, SavedCgroup } from './types';
 import { copyCpusetDown } from './cpuset';
 import { codeOf, errText, errnoOf, fsError, mkdirLevels, sleepMs } from './files';
 import { type HierarchyDir } from './paths';
-import { freezerOf, setFrozen } from './freezer';
+import { freezerOf, isFreezing, setFrozen } from './freezer';
 import { readStats, type Stats } from './stats';
 import { applyResources } from './resources';
 import type { LinuxResources } from '../spec/types';
@@ -145,10 +145,11 @@ export class FsManager implements CgroupManager {
     }
   }
 
-  addPid(pid: number): void {
+  addPid(pid: number, sub?: Record<string, string>): void {
     if (!Number.isInteger(pid) || pid <= 0) throw new OcitsError('ECGROUP', `cannot place pid ${pid} in a cgroup: not a process id`);
     for (const d of this.dirs) {
-      const file = posix.join(d.dir, 'cgroup.procs');
+      const key = sub ? d.keys.find((k) => sub[k] !== undefined) : undefined;
+      const file = posix.join(key === undefined ? d.dir : sub![key], 'cgroup.procs');
       try {
         writeFileSync(file, String(pid));
       } catch (err) {
@@ -286,6 +287,10 @@ export class FsManager implements CgroupManager {
 
   thaw(): void {
     setFrozen(this.paths, false);
+  }
+
+  freezing(): boolean {
+    return isFreezing(this.paths);
   }
 
   stats(): Stats {

@@ -65,6 +65,37 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
   return { absolute: p.startsWith('/'), rel: parts.join('/') };
 }
 
+/**
+ * `exec --cgroup` (runc 1.1): `[<controller>[,<controller>...]:]<path>`,
+ * repeatable; a path without a controller (the only form on cgroup v2, and
+ * then the only argument) applies to every hierarchy. Returns, per key of the
+ * container's `paths`, the existing sub-cgroup dir the process goes to.
+ * Errors are runc's words (OcitsError EUSAGE).
+ */
+export function subCgroupDirs(paths: Record<string, string>, args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const below = (key: string, add: string, arg: string) => {
+    const base = paths[key];
+    const dir = posix.join(base, add);
+    if (dir !== base && !dir.startsWith(base + '/')) throw new OcitsError('EUSAGE', `${add} is not a sub cgroup path (--cgroup ${arg})`);
+    out[key] = dir;
+  };
+  for (const arg of args) {
+    const cs = arg.split(':');
+    if (cs.length > 2) throw new OcitsError('EUSAGE', `invalid --cgroup argument: ${arg}`);
+    if (cs.length === 1) {
+      if (args.length !== 1) throw new OcitsError('EUSAGE', `invalid --cgroup argument: ${arg} (missing <controller>: prefix)`);
+      for (const key of Object.keys(paths)) below(key, arg, arg);
+      continue;
+    }
+    for (const ctrl of cs[0].split(',')) {
+      if (!(ctrl in paths)) throw new OcitsError('EUSAGE', `unknown controller ${ctrl} in --cgroup ${arg}`);
+      below(ctrl, cs[1], arg);
+    }
+  }
+  return out;
+}
+
 export interface HierarchyDir {
   keys: string[];
   /** the container's dir */

@@ -453,7 +453,8 @@ function setUnified(w: Writer, t: ResourceTarget, r: LinuxResources): void {
       if (!offered.includes(ctrl)) {
         const pointer = `${P}/${field}`;
         const hybrid = t.mode === 'hybrid' ? ' (on this hybrid host the unified hierarchy offers only: ' + (offered.filter(Boolean).join(' ') || 'none') + ')' : '';
-        throw new OcitsError('ECGROUP', `cannot set ${pointer}: unified resource ${quoteInput(key)} can't be set: controller ${quoteInput(ctrl)} not available${hybrid}`, { pointer });
+        // a config error, in runc's words ("invalid configuration", "can't be set: controller ... not available")
+        throw new OcitsError('EINVAL_CONFIG', `invalid configuration: ${pointer}: unified resource ${quoteInput(key)} can't be set: controller ${quoteInput(ctrl)} not available${hybrid}`, { pointer });
       }
       w.enable(ctrl);
     }

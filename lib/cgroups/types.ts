@@ -27,8 +27,11 @@ export interface CgroupManager {
   readonly paths: Record<string, string>;
   /** mkdir -p on every hierarchy (v1 cpuset: cpus/mems copied down). Idempotent. */
   create(): void;
-  /** Write pid to cgroup.procs on every hierarchy. Errors name the file. */
-  addPid(pid: number): void;
+  /**
+   * Write pid to cgroup.procs on every hierarchy. Errors name the file.
+   * `sub` (exec --cgroup, paths.ts subCgroupDirs): per key, the sub-cgroup dir to use instead.
+   */
+  addPid(pid: number, sub?: Record<string, string>): void;
   /** Every pid in the container's cgroup, sub-cgroups included, sorted, unique. */
   pids(): number[];
   /** True if the container's dir exists on at least one hierarchy. */
@@ -51,6 +54,8 @@ export interface CgroupManager {
   freeze(): void;
   /** THAWED / 0, likewise. */
   thaw(): void;
+  /** Frozen or freezing, by itself or an ancestor (a process placed in it would not run); false where it does not exist. */
+  freezing(): boolean;
   /** Counters of the cgroup in runc's events layout (stats.ts). */
   stats(): import('./stats').Stats;
   /** What the state store keeps; loadManager(saved) rebuilds the manager. */

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { guard, id, type Cmd, type Flag } from './common';
 
 export interface CreateArgs {
@@ -10,13 +11,15 @@ export interface CreateArgs {
   'preserve-fds': number;
 }
 
+/** The paths of the command line are the caller's: absolute before create works in the bundle dir (as runc's revisePidFile). */
 export function createOptions(a: CreateArgs & { root: string; 'systemd-cgroup': boolean }) {
+  const abs = (p: string | undefined) => (p ? path.resolve(p) : p);
   return {
-    root: a.root,
+    root: abs(a.root)!,
     id: id(a),
-    bundle: a.bundle,
-    pidFile: a['pid-file'],
-    consoleSocket: a['console-socket'],
+    bundle: abs(a.bundle)!,
+    pidFile: abs(a['pid-file']),
+    consoleSocket: abs(a['console-socket']),
     noPivot: a['no-pivot'],
     noNewKeyring: a['no-new-keyring'],
     preserveFds: a['preserve-fds'],

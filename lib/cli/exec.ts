@@ -20,6 +20,7 @@ export const execFlags = {
   cap: { alias: 'c', type: 'string', array: true, describe: 'add a capability to the bounding set for the process' },
   'preserve-fds': { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' },
   'ignore-paused': { type: 'boolean', default: false, describe: 'allow exec in a paused container' },
+  cgroup: { type: 'string', array: true, describe: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' },
 } satisfies Record<string, Flag>;
 
 const VALUE_FLAGS = new Set<string>();
@@ -53,6 +54,7 @@ export interface ExecArgs {
   cap?: string[];
   'preserve-fds': number;
   'ignore-paused': boolean;
+  cgroup?: string[];
 }
 
 export const command: Cmd<ExecArgs> = {
@@ -85,6 +87,7 @@ export const command: Cmd<ExecArgs> = {
         pidFile: a['pid-file'],
         preserveFds: a['preserve-fds'],
         ignorePaused: a['ignore-paused'],
+        cgroups: a.cgroup?.map(String),
       }).then((code) => {
         process.exitCode = code;
       }, failed);

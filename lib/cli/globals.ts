@@ -17,7 +17,7 @@ export const LONG_FLAGS = new Set([
   'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems', 'cpu-idle', 'kernel-memory', 'kernel-memory-tcp',
   'memory', 'memory-reservation', 'memory-swap', 'pids-limit', 'l3-cache-schema', 'mem-bw-schema',
   'cwd', 'env', 'tty', 'user', 'additional-gids', 'process', 'process-label', 'apparmor', 'no-new-privs', 'cap',
-  'ignore-paused',
+  'ignore-paused', 'cgroup',
 ]);
 
 /** Short flags of all subcommands. */
@@ -27,15 +27,51 @@ const SHORT_FLAGS = new Set(['b', 'd', 'a', 'f', 'q', 'h', 'v', 'r', 'e', 't', '
  * A flag no subcommand defines, as runc words it ("flag provided but not
  * defined: -x"). Found before yargs, which would otherwise take the unknown
  * flag's neighbour as its value and complain about something else.
+ * `valueFlags` (long names and aliases of the flags that take a value): the
+ * word after one of them, given without "=", is its value whatever it looks
+ * like (`--memory-swap -1`), as Go's flag package takes it.
  */
-export function unknownFlag(argv: string[]): string | undefined {
-  for (const a of argv) {
+export function unknownFlag(argv: string[], valueFlags: ReadonlySet<string> = new Set()): string | undefined {
+  let command = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (a === '--') break;
-    if (a === '-' || !a.startsWith('-')) continue;
+    if (a === '-' || !a.startsWith('-')) {
+      command = true;
+      continue;
+    }
     const name = a.replace(/^--?/, '').split('=')[0];
-    if (a.startsWith('--') ? !LONG_FLAGS.has(name) : name.length > 1 || !SHORT_FLAGS.has(name)) {
+    // -v/--version are global flags only (`runc list -v` is an unknown flag)
+    const version = name === 'v' || name === 'version';
+    if ((a.startsWith('--') ? !LONG_FLAGS.has(name) : name.length > 1 || !SHORT_FLAGS.has(name)) || (command && version)) {
       return `flag provided but not defined: -${name}`;
     }
+    if (!a.includes('=') && valueFlags.has(name)) i++;
+  }
+  return undefined;
+}
+
+/**
+ * `--version`/`-v` among the global flags, before any subcommand
+ * (`ocits --root DIR -v`), as runc takes it.
+ */
+export function wantsVersion(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-v' || a === '--version') return true;
+    if (!a.startsWith('-') || a === '--') return false;
+    if (!a.includes('=') && GLOBAL_VALUE_FLAGS.has(a.replace(/^--?/, ''))) i++;
+  }
+  return false;
+}
+
+/** The first word that is not a global flag or its value: the subcommand, if any. */
+export function subcommandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (!a.includes('=') && GLOBAL_VALUE_FLAGS.has(a.replace(/^--?/, ''))) i++;
   }
   return undefined;
 }

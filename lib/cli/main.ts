@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import * as log from '../log';
 import { takePending, type Cmd, type Flag } from './common';
 import { fastParse } from './fastargs';
-import { normalizeArgv, prescanLog, unknownFlag } from './globals';
+import { normalizeArgv, prescanLog, subcommandOf, unknownFlag, wantsVersion } from './globals';
 
 /** Every subcommand (static requires, so that the build bundles them all). */
 const COMMANDS: readonly Cmd<never>[] = [
@@ -37,6 +37,19 @@ const GLOBAL_FLAGS: Readonly<Record<string, Flag>> = {
   criu: { type: 'string', describe: 'path to the criu binary (checkpoint/restore are not supported)', hidden: true },
 };
 
+/** Names and aliases of every flag that takes a value (its next word is its value, never a flag). */
+function valueFlags(): Set<string> {
+  const out = new Set<string>();
+  for (const table of [GLOBAL_FLAGS, ...COMMANDS.map((c) => c.flags ?? {})]) {
+    for (const [name, f] of Object.entries(table)) {
+      if (f.type === 'boolean') continue;
+      out.add(name);
+      if (f.alias) out.add(f.alias);
+    }
+  }
+  return out;
+}
+
 /** The git commit, filled in by the bundler (scripts/bundle.js). */
 declare const __OCITS_COMMIT__: string | undefined;
 
@@ -63,7 +76,7 @@ function versionText(): string {
 export function main(rawArgv: string[]): void {
   const argv = normalizeArgv((require('./exec') as typeof import('./exec')).splitExecArgs((require('./ps') as typeof import('./ps')).splitPsArgs(rawArgv)));
   const pre = prescanLog(argv);
-  if (argv.length && (argv[0] === '--version' || argv[0] === '-v')) {
+  if (wantsVersion(argv)) {
     process.stdout.write(versionText());
     return;
   }
@@ -73,8 +86,13 @@ export function main(rawArgv: string[]): void {
   } catch (e) {
     fail(e);
   }
-  const bad = unknownFlag(argv);
+  const bad = unknownFlag(argv, valueFlags());
   if (bad) fail(new Error(bad));
+  // As runc (urfave/cli): an unknown subcommand, with or without -h, exits 3.
+  const sub = subcommandOf(argv);
+  if (sub !== undefined && sub !== 'help' && !COMMANDS.some((c) => c.command.split(' ')[0] === sub || c.aliases?.includes(sub))) {
+    fail(new Error(`No help topic for '${sub}'`), 3);
+  }
   const fast = fastParse(argv, GLOBAL_FLAGS, COMMANDS);
   if (fast) {
     fast.cmd.handler(fast.args as never);

@@ -7,13 +7,12 @@ export const command: Cmd<CreateArgs & { detach: boolean; keep: boolean; 'no-sub
   flags: {
     ...createFlags,
     detach: { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' },
-    keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits (not supported yet)' },
+    keep: { type: 'boolean', default: false, describe: 'do not delete the container after it exits' },
     'no-subreaper': { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' },
   },
   handler: (a) =>
     guardAsync(async () => {
       const { run } = require('../runtime/run') as typeof import('../runtime/run');
-      if (a.keep) throw new Error('run --keep is not supported by ocits yet');
-      process.exitCode = await run({ ...createOptions(a), detach: a.detach });
+      process.exitCode = await run({ ...createOptions(a), detach: a.detach, keep: a.keep, noSubreaper: a['no-subreaper'] });
     }),
 };

@@ -47,6 +47,8 @@ interface Addon {
   waitpid(pid: number, nohang?: boolean): WaitResult;
   waitAsync(pid: number): Promise<WaitResult>;
   mkfifo(path: string, mode: number): void;
+  /** umount2(path, detach ? MNT_DETACH : 0); errors carry errno */
+  umount(path: string, detach: boolean): void;
   flock(fd: number, exclusive: boolean, nonblock?: boolean): boolean;
   /** release the init blocked on the exec fifo; `error`: its startContainer hooks failed (their error text) */
   releaseFifo(path: string, pid: number, timeoutMs: number): 'started' | 'dead' | 'timeout' | { error: string };

@@ -36,11 +36,17 @@ export const enum PlanFlag {
   SECCOMP_NOTIFY = 1 << 14,
   TERMINAL = 1 << 15,
   EXEC = 1 << 16,
+  /** no mount namespace: the rootfs is prepared in the runtime's, the root entered with chroot */
+  HOST_MOUNT_NS = 1 << 17,
 }
 
 export const enum MountExt {
   BIND = 1 << 0,
   TMPCOPYUP = 1 << 1,
+  /** proc or sysfs: every component of the destination must be an ordinary directory (no symlink), as runc */
+  ORDINARY_DIR = 1 << 2,
+  /** read-only once the rootfs is complete (later mounts, devices or the cwd need it writable first) */
+  DEFER_RO = 1 << 3,
 }
 
 /**

@@ -108,14 +108,15 @@ function toU64(v: number): bigint {
   return BigInt(Math.trunc(v));
 }
 
-function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): PlanMount[] {
+function cgroupMounts(m: Mount, i: number, flags: number, attrs: { attrSet: number; attrClr: number }, ctx: PlanContext): PlanMount[] {
   const dest = m.destination;
   if (!ctx.cgroupHierarchies) {
-    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], index: i }];
+    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], ...attrs, index: i }];
   }
+  const none = { attrSet: 0, attrClr: 0 };
   const perMount = flags & ~MS.RDONLY;
   const out: PlanMount[] = [
-    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], index: i },
+    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], ...none, index: i },
   ];
   for (const h of ctx.cgroupHierarchies) {
     out.push({
@@ -126,11 +127,13 @@ function cgroupMounts(m: Mount, i: number, flags: number, ctx: PlanContext): Pla
       flags: flags | MS.BIND | MS.REC,
       ext: MountExt.BIND,
       propagation: [],
+      ...none,
       index: i,
     });
   }
-  if (flags & MS.RDONLY) {
-    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], index: i });
+  // last, over the whole tree: ro, and the recursive options
+  if (flags & MS.RDONLY || attrs.attrSet || attrs.attrClr) {
+    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], ...attrs, index: i });
   }
   return out;
 }
@@ -146,7 +149,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
     if (m.uidMappings || m.gidMappings) throw unsupported(`${ptr}/uidMappings`, 'an idmapped mount');
     const bind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
-      mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, ctx));
+      mounts.push(...cgroupMounts({ ...m, destination: dest }, i, opts.flags, { attrSet: opts.attrSet, attrClr: opts.attrClr }, ctx));
       return;
     }
     // As runc: tmpcopyup means something for a tmpfs only.
@@ -166,8 +169,11 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       fstype: bind ? 'bind' : m.type!,
       data: bind ? opts.data : labelMountData(m.type!, opts.data, mountLabel),
       flags: bind ? opts.flags | MS.BIND : opts.flags,
-      ext: bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0,
+      // As runc: proc and sysfs only on an ordinary directory (never through a symlink)
+      ext: (bind ? MountExt.BIND : copyUp ? MountExt.TMPCOPYUP : 0) | (!bind && (m.type === 'proc' || m.type === 'sysfs') ? MountExt.ORDINARY_DIR : 0),
       propagation: opts.propagation,
+      attrSet: opts.attrSet,
+      attrClr: opts.attrClr,
       index: i,
     });
   });
@@ -194,6 +200,32 @@ function planDevices(spec: Spec): PlanDevice[] {
     });
   });
   return [...byPath.values()];
+}
+
+const under = (p: string, dir: string) => dir === '/' ? p !== '/' : p.startsWith(dir + '/');
+
+/**
+ * A read-only tmpfs (or /dev) that the rest of the rootfs setup needs to
+ * write into (a later mount's mount point, the default
+ * devices and /dev symlinks, /dev/console, the cwd) is mounted read-write and
+ * made read-only once those are done (runc does so for /dev and tmpfs). Bind
+ * mounts are never delayed: their inside is a host directory.
+ */
+export function deferReadonly(mounts: PlanMount[], needs: { dev: boolean; cwd: string; devices: string[] }): void {
+  mounts.forEach((m, i) => {
+    // A tmpfs (or /dev) only, as runc: others (sysfs, proc) keep their read-only
+    // superblock, and nothing can be created in them anyway.
+    if (!(m.flags & MS.RDONLY) || m.ext & MountExt.BIND || m.flags & MS.REMOUNT || !(m.fstype === 'tmpfs' || m.destination === '/dev')) return;
+    const later = mounts.slice(i + 1);
+    if (later.some((l) => l.destination === m.destination)) return; // covered: nothing will write into it
+    const needed =
+      later.some((l) => under(l.destination, m.destination)) ||
+      (needs.dev && (m.destination === '/dev' || under('/dev', m.destination))) ||
+      needs.devices.some((d) => under(d, m.destination)) ||
+      under(needs.cwd, m.destination) ||
+      needs.cwd === m.destination;
+    if (needed) m.ext |= MountExt.DEFER_RO;
+  });
 }
 
 const HOOK_NAMES: readonly HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
@@ -267,7 +299,19 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
       if (ns.type === 'network') flags |= PlanFlag.LOOPBACK;
     }
   });
-  if (!seen.has('mount')) throw invalid('/linux/namespaces', 'a mount namespace is required');
+  // config-linux.md: a namespace type that is not listed is the runtime's.
+  // Without a mount namespace the rootfs is prepared in the runtime's (the
+  // init never changes the propagation of the host's mounts, and delete
+  // removes every mount it made) and entered with chroot.
+  if (!seen.has('mount')) {
+    flags |= PlanFlag.HOST_MOUNT_NS;
+    if (cloneFlags & CLONE.user || joins.some((j) => j.type === CLONE.user)) {
+      throw invalid('/linux/namespaces', 'a new user namespace needs a mount namespace too: its root cannot mount in the runtime\'s mount namespace');
+    }
+    if (linux.rootfsPropagation) {
+      throw invalid('/linux/rootfsPropagation', "needs a mount namespace: without one it would change the propagation of the host's /");
+    }
+  }
   // In a user namespace (new or joined) the init cannot mknod: device nodes
   // are bind mounts of the host's, as runc. The parent writes the id maps.
   const userns = planUserNamespace(spec, ctx.warnings);
@@ -298,6 +342,12 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   // console socket; consoleSize applies only when both values are set (runc).
   if (proc.terminal) flags |= PlanFlag.TERMINAL;
   const consoleSize = proc.terminal ? planConsoleSize(proc.consoleSize) : { rows: 0, cols: 0 };
+  const devices = bindsDev ? [] : planDevices(spec);
+  deferReadonly(mounts, {
+    dev: !bindsDev || !!proc.terminal,
+    cwd: proc.cwd ? path.posix.resolve('/', proc.cwd) : '/',
+    devices: devices.map((d) => d.path),
+  });
 
   let rootPropagation = 0;
   if (linux.rootfsPropagation) {
@@ -346,7 +396,7 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     hostname: spec.hostname ?? '',
     domainname: spec.domainname ?? '',
     mounts,
-    devices: bindsDev ? [] : planDevices(spec),
+    devices,
     maskedPaths: linux.maskedPaths ?? [],
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctls: Object.entries(linux.sysctl ?? {}),

@@ -81,6 +81,8 @@ export function encodePlan(p: InitPlan): Buffer {
     w.u32(m.ext);
     w.u32(m.propagation.length);
     for (const f of m.propagation) w.u64(f);
+    w.u64(m.attrSet);
+    w.u64(m.attrClr);
     w.u32(m.index);
   }
   w.u32(p.devices.length);

@@ -79,6 +79,42 @@ export const PROPAGATION: Record<string, number> = {
   runbindable: MS.UNBINDABLE | MS.REC,
 };
 
+/** mount_setattr(2)'s MOUNT_ATTR_* bits. */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  _ATIME: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
+/** The recursive (AT_RECURSIVE) options of runtime-spec 1.1, as runc's table: [clear?, attribute]. */
+export const RECURSIVE: Record<string, [boolean, number]> = {
+  rro: [false, MOUNT_ATTR.RDONLY],
+  rrw: [true, MOUNT_ATTR.RDONLY],
+  rnosuid: [false, MOUNT_ATTR.NOSUID],
+  rsuid: [true, MOUNT_ATTR.NOSUID],
+  rnodev: [false, MOUNT_ATTR.NODEV],
+  rdev: [true, MOUNT_ATTR.NODEV],
+  rnoexec: [false, MOUNT_ATTR.NOEXEC],
+  rexec: [true, MOUNT_ATTR.NOEXEC],
+  rnodiratime: [false, MOUNT_ATTR.NODIRATIME],
+  rdiratime: [true, MOUNT_ATTR.NODIRATIME],
+  rrelatime: [false, MOUNT_ATTR.RELATIME],
+  rnorelatime: [true, MOUNT_ATTR.RELATIME],
+  rnoatime: [false, MOUNT_ATTR.NOATIME],
+  ratime: [true, MOUNT_ATTR.NOATIME],
+  rstrictatime: [false, MOUNT_ATTR.STRICTATIME],
+  rnostrictatime: [true, MOUNT_ATTR.STRICTATIME],
+  rnosymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW],
+  rsymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW],
+};
+
 export interface ParsedOptions {
   flags: number;
   propagation: number[];
@@ -87,9 +123,12 @@ export interface ParsedOptions {
   unsupported: string[];
   /** tmpcopyup: a tmpfs starts with a copy of what the directory under it held */
   copyUp: boolean;
+  /** the recursive options as mount_setattr's attr_set / attr_clr (0/0: none) */
+  attrSet: number;
+  attrClr: number;
 }
 
-const UNSUPPORTED = new Set(['idmap', 'ridmap', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnodiratime', 'rdiratime', 'rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime', 'rnosymfollow', 'rsymfollow']);
+const UNSUPPORTED = new Set(['idmap', 'ridmap']);
 
 export function parseMountOptions(options: readonly string[] = []): ParsedOptions {
   let flags = 0;
@@ -97,6 +136,8 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
   const data: string[] = [];
   const unsupported: string[] = [];
   let copyUp = false;
+  let attrSet = 0;
+  let attrClr = 0;
   for (const o of options) {
     if (o === 'tmpcopyup') {
       copyUp = true;
@@ -107,11 +148,19 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
       flags = f[0] ? flags & ~f[1] : flags | f[1];
     } else if (o in PROPAGATION) {
       propagation.push(PROPAGATION[o]);
+    } else if (o in RECURSIVE) {
+      const [clear, attr] = RECURSIVE[o];
+      if (clear) attrClr |= attr;
+      else {
+        attrSet |= attr;
+        // mount_setattr(2): an access-time setting needs MOUNT_ATTR__ATIME in attr_clr
+        if ((attr & MOUNT_ATTR._ATIME) === attr) attrClr |= MOUNT_ATTR._ATIME;
+      }
     } else if (UNSUPPORTED.has(o)) {
       unsupported.push(o);
     } else {
       data.push(o);
     }
   }
-  return { flags, propagation, data: data.join(','), unsupported, copyUp };
+  return { flags, propagation, data: data.join(','), unsupported, copyUp, attrSet, attrClr };
 }

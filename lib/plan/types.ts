@@ -8,6 +8,9 @@ export interface PlanMount {
   flags: number;
   ext: number;
   propagation: number[];
+  /** recursive options (rro, ...): mount_setattr(AT_RECURSIVE) attr_set / attr_clr; 0/0: none */
+  attrSet: number;
+  attrClr: number;
   /** the config mount it comes from (/mounts/N), for the init's errors */
   index: number;
 }

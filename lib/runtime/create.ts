@@ -10,7 +10,7 @@ import { applyDevices } from '../cgroups/devices';
 import { OcitsError, wrapError } from '../errors';
 import * as log from '../log';
 import { initPath, native } from '../native';
-import { Msg } from '../native/protocol';
+import { Msg, PlanFlag } from '../native/protocol';
 import { buildPlan, CLONE, resolveRootfs, type CgroupMountSource } from '../plan/build';
 import { encodePlan } from '../plan/encode';
 import { checkRlimits, dropUngrantableCaps } from '../plan/process';
@@ -20,6 +20,7 @@ import type { Spec } from '../spec/types';
 import { Lock } from '../state/lock';
 import { procInfo } from '../state/proc';
 import { Store, writeFileAtomic, type StoredState } from '../state/store';
+import { recordHostMounts, removeHostMounts } from './hostmounts';
 import { runHooks, runHooksWarn, stateForHook } from './hooks';
 import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
@@ -189,12 +190,22 @@ function createHooks(spec: Spec, state: StoredState, pid: number): Buffer {
   return Buffer.concat([Buffer.from(forInit(creating)), Buffer.from([0]), Buffer.from(forInit(created))]);
 }
 
+function frozenCgroup(cg: CgroupManager): OcitsError {
+  const dir = cg.paths.freezer ?? cg.paths.unified ?? Object.values(cg.paths)[0];
+  return new OcitsError('ECGROUP', `container's cgroup unexpectedly frozen (${dir} is frozen or freezing: thaw it, or use another linux.cgroupsPath)`);
+}
+
 export function create(o: CreateOptions): Created {
   const store = new Store(o.root);
   if (!o.systemdCgroup) primeMigration();
   const bundle = path.resolve(o.bundle);
   // Everything that can be checked without touching the host comes first.
   const spec = loadConfig(bundle);
+  // As runc: create (and run) works in the bundle directory, so that the
+  // hooks it runs (prestart, createRuntime; poststart and poststop in `run`)
+  // have it as their working directory. Paths of the command line are
+  // absolute already (lib/cli/create.ts).
+  process.chdir(bundle);
   log.step(`create ${o.id}: config valid`);
   const rootfs = resolveRootfs(spec, bundle);
   const terminal = !!spec.process?.terminal;
@@ -222,6 +233,9 @@ export function create(o: CreateOptions): Created {
   const userns = planUserNamespace(spec);
   const planBytes = encodePlan(plan);
   log.step(`create ${o.id}: planned`);
+  // As runc: an init placed in a frozen cgroup would never report; refuse at
+  // once (and leave a cgroup that was there, frozen, alone).
+  if (cg.freezing()) throw frozenCgroup(cg);
 
   store.claim(o.id);
   const undo: (() => void)[] = [() => store.remove(o.id)];
@@ -265,6 +279,9 @@ export function create(o: CreateOptions): Created {
     const laterHooks = storedHooks(spec);
     if (laterHooks) state.hooks = laterHooks;
     n.mkfifo(fifoPath, 0o622);
+    // No mount namespace: the init mounts in ours. Recorded before it runs,
+    // so that delete --force of a create killed half way removes them.
+    if (plan.flags & PlanFlag.HOST_MOUNT_NS) state.hostMounts = recordHostMounts(rootfs);
     // Recorded before the cgroup exists, so that `delete --force` of a create
     // killed half way knows what to remove.
     state.cgroup = cg.toJSON();
@@ -275,6 +292,8 @@ export function create(o: CreateOptions): Created {
     if (inUse) log.warn(`container's cgroup is not empty: ${inUse} process(es) found`);
     else undo.push(() => cg.destroy());
     cg.create();
+    // a new cgroup below a frozen one is frozen too
+    if (cg.freezing()) throw frozenCgroup(cg);
     // device rules: v1 devices.allow/deny where the controller is v1, else the v2 eBPF program
     applyDevices(cg, spec, native);
     // linux.resources before the init joins (runc's order); an error names the field
@@ -296,6 +315,14 @@ export function create(o: CreateOptions): Created {
     stage1 = spawned.pid;
     initSpawned = true;
     log.step(`create ${o.id}: init spawned`);
+    // (undone after the init is killed below: once it is gone, nothing mounts any more)
+    if (state.hostMounts) {
+      const hm = state.hostMounts;
+      undo.push(() => {
+        if (pid) n.awaitExit(pid, 5000);
+        removeHostMounts(hm);
+      });
+    }
     undo.push(() => {
       if (pid) {
         try {

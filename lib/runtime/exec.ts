@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadManager } from '../cgroups';
+import { subCgroupDirs } from '../cgroups/paths';
 import { OcitsError } from '../errors';
 import * as log from '../log';
 import { initPath, native } from '../native';
@@ -43,6 +44,8 @@ export interface ExecOptions extends ExecOverrides {
   pidFile?: string;
   preserveFds?: number;
   ignorePaused?: boolean;
+  /** --cgroup: [<controller>:]<path> sub-cgroups (existing) to run the process in */
+  cgroups?: string[];
 }
 
 /** How long the init may take to report each step. */
@@ -140,10 +143,10 @@ export async function exec(o: ExecOptions): Promise<number> {
     }
   }
   const cg = s.cgroup ? loadManager(s.cgroup) : undefined;
+  const sub = o.cgroups?.length ? subCgroupDirs(cg?.paths ?? {}, o.cgroups) : undefined;
   log.step(`exec ${o.id}: planned`);
 
   const n = native();
-  if (!o.detach) n.setSubreaper(true);
   // In the foreground, signals are caught from before the process exists and
   // delivered once it runs; with our own terminal attach, SIGWINCH resizes the pty.
   const signals = o.detach ? NO_FORWARDING : forwardSignals({ keepWinch: !(proc.terminal && !o.consoleSocket) });
@@ -181,7 +184,7 @@ export async function exec(o: ExecOptions): Promise<number> {
       switch (m.type) {
         case Msg.PID:
           pid = m.payload!.readUInt32LE(0);
-          cg?.addPid(pid);
+          cg?.addPid(pid, sub);
           n.send(sock, Msg.CGROUP_JOINED);
           break;
         case Msg.SECCOMP_FD: {

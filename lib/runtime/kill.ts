@@ -2,8 +2,30 @@
 import { loadManager } from '../cgroups';
 import { OcitsError } from '../errors';
 import * as log from '../log';
-import { Store } from '../state/store';
-import { statusOf } from './status';
+import { Store, type StoredState } from '../state/store';
+import { statusOf, type Status } from './status';
+
+/**
+ * Signal the init of a created, running or paused container. As runc: a
+ * frozen process (v1) does not die of SIGKILL until thawed, so a paused
+ * container is thawed after a SIGKILL (and only then). A gone init is
+ * 'container not running: no such process'.
+ */
+export function signalInit(s: StoredState, status: Status, signal: number): void {
+  try {
+    process.kill(s.pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new OcitsError('ESTATE', 'container not running: no such process');
+    throw e;
+  }
+  if (status === 'paused' && signal === 9 && s.cgroup) {
+    try {
+      loadManager(s.cgroup).thaw();
+    } catch (e) {
+      log.warn(e instanceof Error ? e.message : String(e));
+    }
+  }
+}
 
 export function kill(root: string, id: string, signal: number, all = false): void {
   const store = new Store(root);
@@ -38,18 +60,5 @@ export function kill(root: string, id: string, signal: number, all = false): voi
     return;
   }
   if (status === 'stopped') throw new OcitsError('ESTATE', 'container not running');
-  try {
-    process.kill(s.pid, signal);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new OcitsError('ESTATE', 'container not running: no such process');
-    throw e;
-  }
-  // as runc: a frozen process (v1) does not die of SIGKILL until thawed; thaw for SIGKILL only
-  if (status === 'paused' && signal === 9 && s.cgroup) {
-    try {
-      loadManager(s.cgroup).thaw();
-    } catch (e) {
-      log.warn(e instanceof Error ? e.message : String(e));
-    }
-  }
+  signalInit(s, status, signal);
 }

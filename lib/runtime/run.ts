@@ -18,12 +18,18 @@ import { attachTerminal, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
+  /** --keep: the container stays (stopped) after its process exits */
+  keep?: boolean;
+  /** --no-subreaper: processes orphaned in the container go to the caller's subreaper (or init), not to us */
+  noSubreaper?: boolean;
 }
 
 
 export async function run(o: RunOptions): Promise<number> {
   const n = native();
-  if (!o.detach) n.setSubreaper(true);
+  // The init is our child (CLONE_PARENT); as runc, we are also the subreaper
+  // of what the container leaves orphaned, unless told not to be.
+  if (!o.detach && !o.noSubreaper) n.setSubreaper(true);
   const c = create({ ...o, foreground: !o.detach });
   const store = new Store(o.root);
   let master = -1;
@@ -52,8 +58,9 @@ export async function run(o: RunOptions): Promise<number> {
     signals.stop();
     if (tty) await tty.finish(0);
     else if (master >= 0) n.close(master);
-    del(o.root, o.id, true);
-    await c.stdio?.finish(); // what it wrote before it was killed
+    if (!o.keep) del(o.root, o.id, true); // as runc: --keep keeps it, failed or not
+    if (o.keep) c.stdio?.abort(); // it lives on, holding its pipes
+    else await c.stdio?.finish(); // what it wrote before it was killed
     throw e;
   }
   log.step(`run ${o.id}: started`);
@@ -65,8 +72,10 @@ export async function run(o: RunOptions): Promise<number> {
     signals.stop();
     log.step(`run ${o.id}: exited`);
     try {
-      del(o.root, o.id, true);
-      log.step(`run ${o.id}: deleted`);
+      if (!o.keep) {
+        del(o.root, o.id, true);
+        log.step(`run ${o.id}: deleted`);
+      }
     } finally {
       // Everything of the container is gone: what is left in the pty or the pipes is its last output.
       await tty?.finish();

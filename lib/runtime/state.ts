@@ -1,6 +1,7 @@
 /** state and list: what runc prints, field for field. */
 import * as fs from 'node:fs';
 import { OcitsError } from '../errors';
+import * as log from '../log';
 import { SPEC_VERSION } from '../spec/version';
 import { Store, type StoredState } from '../state/store';
 import { statusOf, type Status } from './status';
@@ -63,7 +64,15 @@ export function list(root: string): StateOutput[] {
   const store = new Store(root);
   const out: StateOutput[] = [];
   for (const id of store.list()) {
-    const s = store.read(id);
+    let s: StoredState | undefined;
+    try {
+      s = store.read(id);
+    } catch (e) {
+      // another runtime's entry (a root shared with runc, as Docker does): not ours to list
+      if (!(e instanceof OcitsError && e.code === 'EFOREIGN')) throw e;
+      log.debug(`list: skipping ${id}: ${e.message}`);
+      continue;
+    }
     if (!s || s.creating) continue;
     const o = toOutput(store, s);
     try {

@@ -1,29 +1,16 @@
 /** The container's status as the CLI reports it, derived from what is true now. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isPaused } from '../cgroups/freezer';
 import { isAlive } from '../state/proc';
 import { FIFO_FILE, type StoredState } from '../state/store';
 
 export type Status = 'created' | 'running' | 'paused' | 'stopped';
 
-function frozen(s: StoredState): boolean {
-  const paths = s.cgroup?.paths;
-  if (!paths) return false;
-  try {
-    if (paths.freezer) return fs.readFileSync(path.join(paths.freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
-    if (s.cgroup?.mode === 'v2' && paths.unified) {
-      return /^frozen 1$/m.test(fs.readFileSync(path.join(paths.unified, 'cgroup.events'), 'utf8'));
-    }
-  } catch {
-    /* no freezer: not paused */
-  }
-  return false;
-}
-
 export function statusOf(s: StoredState, stateDir: string): Status {
   if (!s.pid || !isAlive(s.pid, s.initStartTime)) return 'stopped';
   if (fs.existsSync(path.join(stateDir, FIFO_FILE))) return 'created';
-  return frozen(s) ? 'paused' : 'running';
+  return s.cgroup?.paths && isPaused(s.cgroup.paths) ? 'paused' : 'running';
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RECURSIVE } from '../plan/mountopts';
 import { CAPABILITIES } from './caps';
 
 export const OCI_VERSION_MIN = '1.0.0';
@@ -24,14 +25,15 @@ export const HOOKS: readonly string[] = ['prestart', 'createRuntime', 'createCon
 
 /**
  * Mount options ocits handles: the mount(2) flag names (propagation included)
- * and tmpcopyup. Not (yet): idmap/ridmap, the recursive r* (mount_setattr) forms,
- * acl/noacl and defaults.
+ * the recursive r* forms (mount_setattr with AT_RECURSIVE) and tmpcopyup.
+ * Not (yet): idmap/ridmap, acl/noacl and defaults.
  */
 export const MOUNT_OPTIONS: readonly string[] = [
   'ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'dirsync', 'remount',
   'mand', 'nomand', 'atime', 'noatime', 'diratime', 'nodiratime', 'bind', 'rbind', 'relatime', 'norelatime',
   'strictatime', 'nostrictatime', 'silent', 'loud', 'private', 'rprivate', 'shared', 'rshared', 'slave',
   'rslave', 'unbindable', 'runbindable', 'lazytime', 'nolazytime', 'iversion', 'noiversion', 'nosymfollow', 'tmpcopyup',
+  ...Object.keys(RECURSIVE),
 ];
 
 export const NAMESPACES: readonly string[] = ['pid', 'network', 'mount', 'ipc', 'uts', 'cgroup', 'user', 'time'];

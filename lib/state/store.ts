@@ -34,6 +34,8 @@ export interface StoredState {
   systemdCgroup: boolean;
   /** the init is in a new pid namespace (its exit kills every process of the container) */
   newPidNs: boolean;
+  /** no mount namespace: the rootfs, and the mounts it had before create (lib/runtime/hostmounts.ts) */
+  hostMounts?: { rootfs: string; before: number[] };
   /** the hooks of later commands, from config.json at create (later edits of it change nothing, as runc) */
   hooks?: { startContainer?: Hook[]; poststart?: Hook[]; poststop?: Hook[] };
 }
@@ -45,6 +47,45 @@ export function validateId(id: string): void {
   if (!id) throw new OcitsError('EUSAGE', 'container id cannot be empty');
   if (!ID_RE.test(id) || id === '.' || id === '..') throw new OcitsError('EUSAGE', `invalid container id format: ${id}`);
   if (id.length > 1024) throw new OcitsError('EUSAGE', `invalid container id format: ${id} (too long)`);
+}
+
+function foreign(id: string, file: string, why: string): OcitsError {
+  return new OcitsError('EFOREIGN', `container ${id} was not created by ocits (${file}: ${why}); ocits leaves it alone`);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringMap = (v: unknown) => isObj(v) && Object.values(v).every((x) => typeof x === 'string');
+
+/** Why `v` is not a state.json ocits wrote for `id` (another runtime's: runc's has init_process_pid), or undefined. */
+export function notStoredState(v: unknown, id: string): string | undefined {
+  if (!isObj(v)) return 'not a JSON object';
+  if ('init_process_pid' in v) return "runc's state format";
+  if (v.id !== id) return `its id is ${JSON.stringify(v.id)}, not ${JSON.stringify(id)}`;
+  if (!Number.isInteger(v.pid) || (v.pid as number) < 0) return 'no pid';
+  for (const k of ['ociVersion', 'initStartTime', 'bundle', 'rootfs', 'created'] as const) {
+    if (typeof v[k] !== 'string') return `no ${k}`;
+  }
+  if (v.owner !== undefined && typeof v.owner !== 'string') return 'a bad owner';
+  for (const k of ['creating', 'systemdCgroup', 'newPidNs'] as const) {
+    if (v[k] !== undefined && typeof v[k] !== 'boolean') return `a bad ${k}`;
+  }
+  if (v.annotations !== undefined && !isStringMap(v.annotations)) return 'bad annotations';
+  const cg = v.cgroup;
+  if (cg !== undefined && !(isObj(cg) && typeof cg.driver === 'string' && typeof cg.mode === 'string' && isStringMap(cg.paths) && isStringMap(cg.bases))) {
+    return 'a bad cgroup';
+  }
+  const hm = v.hostMounts;
+  if (hm !== undefined && !(isObj(hm) && typeof hm.rootfs === 'string' && Array.isArray(hm.before) && hm.before.every((n) => Number.isInteger(n)))) {
+    return 'bad hostMounts';
+  }
+  const hooks = v.hooks;
+  if (hooks !== undefined) {
+    if (!isObj(hooks)) return 'bad hooks';
+    for (const list of Object.values(hooks)) {
+      if (!Array.isArray(list) || list.some((h) => !isObj(h) || typeof h.path !== 'string')) return 'bad hooks';
+    }
+  }
+  return undefined;
 }
 
 export class Store {
@@ -76,19 +117,44 @@ export class Store {
     return fs.existsSync(this.dir(id));
   }
 
-  /** The stored state, or undefined when the dir or state.json is missing or unreadable. */
+  /**
+   * The stored state; undefined when the container does not exist (no dir,
+   * or a dir without state.json: a create cut off before its first write).
+   * An entry ocits did not write (another runtime's, in a root shared with
+   * it, or anything unreadable) is an OcitsError('EFOREIGN'), never a crash.
+   */
   read(id: string): StoredState | undefined {
     validateId(id);
+    const file = path.join(this.dir(id), STATE_FILE);
     let text: string;
     try {
-      text = fs.readFileSync(path.join(this.dir(id), STATE_FILE), 'utf8');
-    } catch {
-      return undefined;
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw foreign(id, file, `cannot read it: ${code ?? (e as Error).message}`);
     }
+    let v: unknown;
     try {
-      return JSON.parse(text) as StoredState;
+      v = JSON.parse(text);
     } catch {
-      return undefined;
+      throw foreign(id, file, 'not JSON (truncated, or not a state file)');
+    }
+    const why = notStoredState(v, id);
+    if (why) throw foreign(id, file, why);
+    return v as StoredState;
+  }
+
+  /**
+   * A container dir without state.json that holds anything but what ocits
+   * puts there before its first state write (the exec fifo, its temp
+   * files): not ours to remove.
+   */
+  strangerFiles(id: string): string[] {
+    try {
+      return fs.readdirSync(this.dir(id)).filter((n) => n !== FIFO_FILE && !n.startsWith(`.${STATE_FILE}.`));
+    } catch {
+      return [];
     }
   }
 

@@ -19,8 +19,6 @@ const KNOWN_FAILURES: Record<string, Record<string, string>> = {
     // runc compatibility
     'rt.delete.created':
       'runc compatibility: `delete` of a created (never started) container deletes it, as runc does; the spec wants an error for a container that is not stopped',
-    // not implemented yet (README: recursive mount options refused with a clear error)
-    'cfg.mounts.options-recursive': 'not implemented: recursive mount options (rro, ...) are refused with a clear error',
   },
   runc: {
     'rt.delete.created': 'runc deviation: deletes a created container without --force instead of failing',

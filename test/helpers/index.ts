@@ -56,3 +56,17 @@ export function firstLine(r: RunResult): string {
   return r.stderr.trim().split('\n')[0] ?? ''
 }
 export * from './output'
+
+/**
+ * SIGKILL a `create` of the bundle `ms` after it started (containerd's shim
+ * may do that); resolves once it is gone (a fast one may have finished).
+ */
+export async function createKilledAfter(r: Runtime, b: Bundle, ms: number): Promise<void> {
+  const child = r.spawnPiped(['create', '--bundle', b.dir, b.id])
+  child.stdout?.resume()
+  child.stderr?.resume()
+  await new Promise((ok) => setTimeout(ok, ms))
+  const exited = child.exitCode !== null || child.signalCode !== null
+  child.kill('SIGKILL')
+  if (!exited) await new Promise((ok) => child.once('exit', ok))
+}

@@ -42,3 +42,15 @@ export function referenceRunc(): string | undefined {
     return undefined
   }
 }
+
+/**
+ * What a differential test runs a check with: the runtime under test
+ * (bin undefined), and the reference runc beside it when it is installed and
+ * the runtime under test is ocits. Pairs of [label, bin].
+ */
+export function withReference(): [string, string | undefined][] {
+  const out: [string, string | undefined][] = [['runtime', undefined]]
+  const ref = referenceRunc()
+  if (ref && isOcits()) out.push(['runc', ref])
+  return out
+}

@@ -59,3 +59,21 @@ t.test('v2 manager on the real unified hierarchy', { skip }, async (t) => {
   t.notOk(existsSync(dir), 'destroy removed the dir')
   t.notOk(existsSync(join(ROOT, 'ocits-test', 'v2-' + process.pid)), 'and nothing else of ours is left')
 })
+
+t.test('v2 manager: exec --cgroup places a process in an existing sub-cgroup', { skip }, async (t) => {
+  const m = manager(t)
+  m.create()
+  const { mkdirSync } = await import('node:fs')
+  const { subCgroupDirs } = await import('../../lib/cgroups/paths')
+  mkdirSync(join(m.paths.unified, 'sub'))
+  const child = spawn('sh', ['-c', 'while :; do sleep 0.05; done'], { stdio: 'ignore' })
+  const exited = new Promise((ok) => child.on('exit', ok))
+  t.teardown(() => child.kill('SIGKILL'))
+  m.addPid(child.pid!, subCgroupDirs(m.paths, ['sub']))
+  t.match(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8'), /^0::\/ocits-test\/v2-[^/]+\/sub$/m, 'the process is in the sub-cgroup')
+  t.ok(m.pids().includes(child.pid!), 'and counted as the container\'s')
+  m.killAll(9)
+  await exited
+  m.destroy()
+  t.notOk(existsSync(m.paths.unified), 'destroy removes the sub-cgroup too')
+})

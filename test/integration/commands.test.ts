@@ -20,6 +20,7 @@ import {
   traceOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Runtime,
 } from '../helpers'
@@ -294,6 +295,27 @@ t.test('update: runc\'s flags and --resources', async (t) => {
   await stopAndDelete(t, r, b)
   const stopped = await r.rt(['update', '--pids-limit', '10', 'no-such'])
   t.equal(stopped.code, 1, 'update of a missing container fails')
+})
+
+// Go's flag package takes the word after a flag as its value, "-1" included.
+t.test('update: a negative value as a separate argument (--memory-swap -1, --cpu-quota -1), as runc', async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = bin ? runtime(t, { bin }) : runtime(t)
+    const b = makeBundle(t, (c) => {
+      c.linux.resources = { ...(c.linux.resources ?? {}), memory: { limit: 64 * 1024 * 1024, swap: 96 * 1024 * 1024 }, cpu: { quota: 20000, period: 100000 } }
+    })
+    await startContainer(t, r, b)
+    const u = await r.rt(['update', '--memory-swap', '-1', '--cpu-quota', '-1', b.id])
+    t.equal(u.code, 0, `${name}: update --memory-swap -1 --cpu-quota -1`, diag(u))
+    t.equal(cgroupFile(b, 'cpu', 'cpu.cfs_quota_us'), '-1', `${name}: cpu.cfs_quota_us is -1 (unlimited)`)
+    if (fs.existsSync(path.join(CGROUP_ROOT, 'memory', b.cgroupsPath, 'memory.memsw.limit_in_bytes'))) {
+      t.equal(cgroupFile(b, 'memory', 'memory.memsw.limit_in_bytes'), '9223372036854771712', `${name}: memory.memsw.limit_in_bytes is unlimited`)
+    }
+    const eq = await r.rt(['update', '--cpu-quota=-1', '--cpu-period', '50000', b.id])
+    t.equal(eq.code, 0, `${name}: --cpu-quota=-1 works too`, diag(eq))
+    t.equal(cgroupFile(b, 'cpu', 'cpu.cfs_period_us'), '50000', `${name}: the flag after it is still read`)
+    await stopAndDelete(t, r, b)
+  }
 })
 
 t.test('events: an OOM kill in the container is an "oom" event', async (t) => {

@@ -4,7 +4,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { assertNoTrace, makeBundle, runtime, stateOf, traceOf, type Mutate } from '../helpers'
+import { assertNoTrace, createKilledAfter, makeBundle, runtime, stateOf, traceOf, type Mutate } from '../helpers'
 
 const isOcits = path.basename(process.env.OCITS_TEST_RUNTIME ?? 'ocits') === 'ocits'
 
@@ -74,14 +74,7 @@ t.test('a create killed half way is cleaned up by delete --force', async (t) => 
   for (const ms of delays) {
     const r = runtime(t)
     const b = makeBundle(t)
-    const child = r.spawnPiped(['create', '--bundle', b.dir, b.id])
-    child.stdout?.resume()
-    child.stderr?.resume()
-    await new Promise((ok) => setTimeout(ok, ms))
-    const exited = child.exitCode !== null || child.signalCode !== null
-    child.kill('SIGKILL')
-    // (a fast create may have finished already: its exit event is gone)
-    if (!exited) await new Promise((ok) => child.once('exit', ok))
+    await createKilledAfter(r, b, ms)
     const del = await r.rt(['delete', '--force', b.id])
     t.equal(del.code, 0, `killed after ${ms} ms: delete --force succeeds`, { stderr: del.stderr })
     await assertNoTrace(t, traceOf(r.root, b), `killed after ${ms} ms: `)

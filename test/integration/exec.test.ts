@@ -21,6 +21,7 @@ import {
   stateOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Mutate,
   type Runtime,
@@ -372,4 +373,47 @@ t.test('exec into a created (not yet started) container', async (t) => {
   t.equal(res.code, 0, 'exec', diag(res))
   t.notMatch(res.stdout, /sleep/, 'the init has not exec\'d its process yet')
   t.equal((await stateOf(r, b.id))?.status, 'created', 'still created')
+})
+
+// runc 1.1: exec --cgroup [<controller>:]<path> runs the process in an existing sub-cgroup.
+t.test('exec --cgroup PATH and CONTROLLER:PATH: the process runs in the sub-cgroups (as runc)', async (t) => {
+  const { existingCgroupDirs } = await import('../helpers')
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const b = makeBundle(t)
+    await startDetached(t, r, b)
+    const dirs = existingCgroupDirs(b.cgroupsPath)
+    for (const d of dirs) {
+      for (const s of ['all', 'msub', 'psub']) {
+        fs.mkdirSync(path.join(d, s))
+        // a v1 cpuset cgroup takes no process before it has cpus and mems
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, s, f), fs.readFileSync(path.join(d, f)))
+      }
+    }
+    const lines = (out: string) => Object.fromEntries(out.trim().split('\n').map((l) => { const f = l.split(':'); return [f[1] || 'unified', f.slice(2).join(':')] }))
+    const all = await r.rt(['exec', '--cgroup', 'all', b.id, 'cat', '/proc/self/cgroup'])
+    t.equal(all.code, 0, `${name}: --cgroup all`, diag(all))
+    const a = lines(all.stdout)
+    for (const k of ['memory', 'pids', 'freezer']) t.match(a[k], new RegExp(`${b.cgroupsPath}/all$`), `${name}: ${k} is the sub-cgroup`, { a })
+    const per = await r.rt(['exec', '--cgroup', 'memory:msub', '--cgroup', 'pids:psub', b.id, 'cat', '/proc/self/cgroup'])
+    t.equal(per.code, 0, `${name}: --cgroup memory:msub --cgroup pids:psub`, diag(per))
+    const p = lines(per.stdout)
+    t.match(p.memory, new RegExp(`${b.cgroupsPath}/msub$`), `${name}: memory`)
+    t.match(p.pids, new RegExp(`${b.cgroupsPath}/psub$`), `${name}: pids`)
+    t.match(p.freezer, new RegExp(`${b.cgroupsPath}$`), `${name}: the others are the container's own`)
+    for (const [args, says] of [
+      [['--cgroup', 'a:b:c'], /invalid --cgroup argument: a:b:c/],
+      [['--cgroup', 'x', '--cgroup', 'y'], /invalid --cgroup argument: x \(missing <controller>: prefix\)/],
+      [['--cgroup', '../../escape'], /is not a sub cgroup path/],
+      [['--cgroup', 'nosuch:x'], /unknown controller nosuch/],
+    ] as [string[], RegExp][]) {
+      const res = await r.rt(['exec', ...args, b.id, 'true'])
+      t.not(res.code, 0, `${name} ${args.join(' ')}: fails`, diag(res))
+      if (isOcits(r.bin)) t.equal(res.code, 255, `${name}: exit code 255, as every exec failure`)
+      t.match(res.stderr, says, `${name} ${args.join(' ')}: runc's words`)
+    }
+    const missing = await r.rt(['exec', '--cgroup', 'nonexistent', b.id, 'true'])
+    t.not(missing.code, 0, `${name}: a sub-cgroup that does not exist fails`, diag(missing))
+    t.equal((await r.rt(['delete', '--force', b.id])).code, 0, `${name}: delete --force`)
+  }
 })

@@ -23,6 +23,7 @@ import {
   type Runtime,
   type RuntimeOptions,
   runtimeBin,
+  withReference,
 } from '../helpers'
 
 const OCITS = isOcits()
@@ -433,4 +434,65 @@ t.test('invalid hooks are refused before anything runs, naming the field', { ski
     t.match(res.stderr, new RegExp(`^ocits: .*${ptr.replace(/\//g, '\\/')}`), `${what}: names ${ptr}`)
     await assertNoTrace(t, traceOf(r.root, b))
   }
+})
+
+// runtime.md says nothing of a hook's working directory; runc runs
+// createContainer hooks in the container's root (it chdirs there before
+// them), startContainer ones in process.cwd, and the runtime's own in the
+// bundle dir when the command is create or run (runc chdirs into the bundle),
+// in the caller's working directory otherwise (start, delete).
+t.test("each hook kind's working directory is runc's: createContainer in the rootfs", async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const logs = makeTempDir(t, 'tmp')
+    const caller = makeTempDir(t, 'tmp')
+    const b = makeBundle(t, (c) => {
+      c.root.readonly = false
+      c.process.cwd = '/tmp'
+      c.process.args = ['true']
+      c.mounts.push({ destination: logs, type: 'bind', source: logs, options: ['bind'] })
+      c.hooks = {}
+      for (const kind of KINDS) {
+        const script = kind === 'createContainer' ? `pwd > ${logs}/${kind}; mkdir -p lib; echo from-the-hook > lib/x` : `pwd > ${logs}/${kind}`
+        c.hooks[kind] = [{ path: '/bin/sh', args: ['sh', '-c', script] }]
+      }
+    })
+    const res = await r.rt(['run', '--bundle', b.dir, b.id], { cwd: caller })
+    t.equal(res.code, 0, `${name}: run`, diag(res))
+    const pwd = (kind: Kind) => {
+      try {
+        return fs.readFileSync(path.join(logs, kind), 'utf8').trim()
+      } catch {
+        return '(did not run)'
+      }
+    }
+    t.equal(pwd('createContainer'), b.rootfs, `${name}: createContainer runs in the rootfs`)
+    t.equal(fs.readFileSync(path.join(b.rootfs, 'lib/x'), 'utf8'), 'from-the-hook\n', `${name}: so ./lib/x is written into the rootfs`)
+    t.equal(pwd('startContainer'), '/tmp', `${name}: startContainer runs in process.cwd`)
+    for (const kind of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const) {
+      t.equal(pwd(kind), b.dir, `${name}: ${kind} runs in the bundle dir (run)`)
+    }
+    await assertNoTrace(t, traceOf(r.root, b), name)
+  }
+  if (!OCITS) return
+  // create, start and delete as three commands (runc 1.1.5 runs poststart at create)
+  const r = runtime(t)
+  const logs = makeTempDir(t, 'tmp')
+  const caller = makeTempDir(t, 'tmp')
+  const b = makeBundle(t, (c) => {
+    c.hooks = {}
+    for (const kind of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const) c.hooks[kind] = [{ path: '/bin/sh', args: ['sh', '-c', `pwd > ${logs}/${kind}`] }]
+  })
+  for (const cmd of [['create', '--bundle', b.dir, '--pid-file', 'init.pid', b.id], ['start', b.id], ['kill', b.id, 'KILL']]) {
+    const res = await r.rt(cmd, { cwd: caller })
+    t.equal(res.code, 0, cmd[0], diag(res))
+  }
+  t.ok(fs.existsSync(path.join(caller, 'init.pid')), "a relative --pid-file is the caller's (as runc's revisePidFile)")
+  await waitFor(async () => (await stateOf(r, b.id))?.status === 'stopped')
+  t.equal((await r.rt(['delete', b.id], { cwd: caller })).code, 0, 'delete')
+  const pwd = (kind: string) => fs.readFileSync(path.join(logs, kind), 'utf8').trim()
+  t.equal(pwd('prestart'), b.dir, 'create: prestart in the bundle dir')
+  t.equal(pwd('createRuntime'), b.dir, 'create: createRuntime in the bundle dir')
+  t.equal(pwd('poststart'), caller, "start: poststart in the caller's working directory")
+  t.equal(pwd('poststop'), caller, "delete: poststop in the caller's working directory")
 })

@@ -17,6 +17,7 @@ import {
   traceOf,
   waitFor,
   waitForStatus,
+  withReference,
   type Bundle,
   type Runtime,
 } from '../helpers'
@@ -413,4 +414,46 @@ t.test('without a terminal the init inherits the caller\'s pipes; EOF when it ex
   const d = await r.rt(['delete', b.id])
   t.equal(d.code, 0, `delete`, diag(d))
   await assertNoTrace(t, traceOf(r.root, b))
+})
+
+
+t.test('run --keep: the container stays, stopped, after its process exits (as runc)', async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const b = makeBundle(t, ['sh', '-c', 'exit 3'])
+    const res = await r.rt(['run', '--keep', '--bundle', b.dir, b.id])
+    t.equal(res.code, 3, `${name}: the container's exit code`, diag(res))
+    const st = await stateOf(r, b.id)
+    t.equal(st?.status, 'stopped', `${name}: kept, stopped`)
+    t.equal(st?.pid, 0, `${name}: pid 0`)
+    const list = await r.rt(['list', '-q'])
+    t.equal(list.stdout, `${b.id}\n`, `${name}: listed`)
+    t.equal((await r.rt(['delete', b.id])).code, 0, `${name}: delete`)
+    await assertNoTrace(t, traceOf(r.root, b), name)
+  }
+})
+
+// As runc: in the foreground run is the subreaper of what the container
+// leaves orphaned (here: a container in the host's pid namespace), unless
+// --no-subreaper; the init itself is run's child either way.
+t.test('run --no-subreaper: orphans of the container are not reparented to the runtime', async (t) => {
+  const script = '(sleep 30 & echo $! > /orphan); sleep 0.3; echo "$PPID $(sed -n "s/^PPid:\\t*//p" /proc/$(cat /orphan)/status)"; kill $(cat /orphan)'
+  for (const [name, bin] of withReference()) {
+    for (const flags of [[], ['--no-subreaper']]) {
+      const r = runtime(t, bin ? { bin } : {})
+      const b = makeBundle(t, (c) => {
+        c.root.readonly = false
+        c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid')
+        c.process.args = ['sh', '-c', script]
+      })
+      const res = await r.rt(['run', ...flags, '--bundle', b.dir, b.id])
+      const how = `${name} ${flags.join(' ') || '(subreaper)'}`
+      t.equal(res.code, 0, `${how}: runs`, diag(res))
+      const [runtimePid, orphanParent] = res.stdout.trim().split(' ')
+      t.ok(Number(runtimePid) > 1, `${how}: the init is the runtime's child`, { stdout: res.stdout })
+      if (flags.length) t.not(orphanParent, runtimePid, `${how}: the orphan went elsewhere`, { stdout: res.stdout })
+      else t.equal(orphanParent, runtimePid, `${how}: the orphan is the runtime's`, { stdout: res.stdout })
+      await assertNoTrace(t, traceOf(r.root, b), how)
+    }
+  }
 })

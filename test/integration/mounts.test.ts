@@ -18,6 +18,7 @@ import {
   traceOf,
   type Bundle,
   type Mutate,
+  withReference,
   type RunResult,
 } from '../helpers'
 
@@ -297,6 +298,30 @@ t.test('--no-pivot', async (t) => {
   t.match(s.write, /Read-only file system/, 'readonly root still applies')
 })
 
+// As runc: the host's procfs and sysfs outside the rootfs are detached before
+// the chroot, so that the kernel refuses a fresh procfs mount (which would
+// bypass maskedPaths) to a process that unshares a user and pid namespace.
+t.test('--no-pivot: no fresh procfs from a new user and pid namespace (maskedPaths hold)', async (t) => {
+  const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE']
+  const script = 'unshare -mrpf sh -c "mount -t proc none /proc 2>/dev/null && echo mounted || echo refused; wc -c < /proc/timer_list"'
+  for (const [name, bin] of withReference()) {
+    for (const extra of [[], ['--no-pivot']]) {
+      const r = runtime(t, bin ? { bin } : {})
+      const b = makeBundle(t, (c) => {
+        c.root.readonly = false
+        c.process.args = ['sh', '-c', script]
+        for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k] = caps
+        c.process.capabilities.ambient = []
+      })
+      const res = await r.rt(['run', ...extra, '--bundle', b.dir, b.id])
+      const how = `${name}${extra.length ? ' --no-pivot' : ''}`
+      t.equal(res.code, 0, `${how}: the container ran`, diag(res))
+      t.equal(res.stdout.replace(/\s+/g, ' ').trim(), 'refused 0', `${how}: the fresh procfs is refused; /proc/timer_list stays masked`)
+      await assertNoTrace(t, traceOf(r.root, b), how)
+    }
+  }
+})
+
 t.test('tmpcopyup: a tmpfs that starts with a copy of the directory it covers (Podman --read-only)', async (t) => {
   const listing = 'cd /data && find . | sort | while read f; do echo "$f $(stat -c "%a %u:%g %Y" "$f") $(readlink "$f")"; done; echo ---; cat /data/sub/file; echo new > /data/added && echo writable; echo ---; grep " /data " /proc/self/mounts | cut -d" " -f3,4 | cut -d, -f1'
   const res = await runScript(t, listing, (c, b) => {
@@ -328,4 +353,116 @@ t.test('tmpcopyup: a tmpfs that starts with a copy of the directory it covers (P
     fs.writeFileSync(path.join(bb.rootfs, 'data/f'), 'filled first\n')
   })
   t.equal(ro.stdout, 'filled first\nread-only\n', '"ro" with tmpcopyup: filled, then read-only')
+})
+
+// As runc: proc and sysfs are mounted on an ordinary directory only.
+t.test('proc or sysfs on a symlink (even one inside the rootfs), at any depth, is refused', async (t) => {
+  const cases: [string, Mutate][] = [
+    ['/proc a symlink to /proc2', (_c, b) => {
+      fs.rmSync(path.join(b.rootfs, 'proc'), { recursive: true })
+      fs.mkdirSync(path.join(b.rootfs, 'proc2'))
+      fs.symlinkSync('/proc2', path.join(b.rootfs, 'proc'))
+    }],
+    ['/sys a relative symlink', (_c, b) => {
+      fs.rmSync(path.join(b.rootfs, 'sys'), { recursive: true })
+      fs.mkdirSync(path.join(b.rootfs, 'sys2'))
+      fs.symlinkSync('sys2', path.join(b.rootfs, 'sys'))
+    }],
+    ['/proc a regular file', (_c, b) => {
+      fs.rmSync(path.join(b.rootfs, 'proc'), { recursive: true })
+      fs.writeFileSync(path.join(b.rootfs, 'proc'), '')
+    }],
+  ]
+  for (const [name, bin] of withReference()) {
+    for (const [what, mutate] of cases) {
+      const r = runtime(t, bin ? { bin } : {})
+      const b = makeBundle(t, mutate)
+      const res = await r.rt(['create', '--bundle', b.dir, b.id])
+      t.equal(res.code, 1, `${name}, ${what}: create fails`, diag(res))
+      t.match(res.stderr, /must be mounted on ordinary directory/, `${name}, ${what}: runc's words`)
+      await assertNoTrace(t, traceOf(r.root, b), `${name}, ${what}`)
+    }
+  }
+  // deeper in the path: runc checks only the last component (ocits: every one)
+  const r = runtime(t)
+  const b = makeBundle(t, (c, bb) => {
+    fs.mkdirSync(path.join(bb.rootfs, 'real/proc'), { recursive: true })
+    fs.symlinkSync('/real', path.join(bb.rootfs, 'link'))
+    c.mounts.push({ destination: '/link/proc', type: 'proc', source: 'proc' })
+  })
+  const res = await r.rt(['create', '--bundle', b.dir, b.id])
+  t.equal(res.code, 1, 'a symlink higher up the path: create fails', diag(res))
+  t.match(res.stderr, /mount proc on \/link\/proc: filesystem "proc" must be mounted on ordinary directory \(a symlink on its path\)/, 'says where')
+  await assertNoTrace(t, traceOf(r.root, b))
+})
+
+// As runc: a read-only /dev is mounted writable, filled, and made read-only at the end.
+t.test('a read-only tmpfs /dev: devices, /dev/pts and symlinks made, then read-only', async (t) => {
+  const script = [
+    'echo "=== null"; echo hi > /dev/null && echo ok',
+    'echo "=== pts"; grep -c " /dev/pts " /proc/self/mountinfo',
+    'echo "=== ptmx"; readlink /dev/ptmx',
+    'echo "=== ro"; grep " /dev " /proc/self/mountinfo | grep -c " ro,"',
+    'echo "=== write"; touch /dev/new 2>/dev/null && echo writable || echo refused',
+  ].join('; ')
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const b = makeBundle(t, (c) => {
+      c.process.args = ['sh', '-c', script]
+      c.mounts.find((m: { destination: string }) => m.destination === '/dev').options.push('ro')
+    })
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(res.code, 0, `${name}: the container runs`, diag(res))
+    const s = sections(res.stdout)
+    t.same(s, { null: 'ok', pts: '1', ptmx: 'pts/ptmx', ro: '1', write: 'refused' }, `${name}: /dev complete and read-only`)
+    await assertNoTrace(t, traceOf(r.root, b), name)
+  }
+})
+
+t.test('the general rule: a read-only tmpfs holding a later mount point, or the cwd, is read-only once those are made', async (t) => {
+  const res = await runScript(
+    t,
+    'pwd; grep -E " /data(/sub)? " /proc/self/mountinfo | awk \'{print $5, substr($6,1,2)}\'; touch /data/x 2>/dev/null || echo refused',
+    (c) => {
+      c.process.cwd = '/data/work'
+      c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'size=1m'] })
+      c.mounts.push({ destination: '/data/sub', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] })
+    },
+  )
+  t.equal(res.stdout, '/data/work\n/data ro\n/data/sub rw\nrefused\n', 'cwd and mount point made; /data read-only, /data/sub not')
+})
+
+// runtime-spec 1.1 (SHOULD): rro, rnosuid, ... with mount_setattr(AT_RECURSIVE).
+t.test('recursive mount options: rro, rnosuid, rnodev, rnoexec, rnoatime on a bind with a submount', async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const share = makeTempDir(t, 'tmp')
+    fs.mkdirSync(path.join(share, 'sub'))
+    const { spawnSync } = await import('node:child_process')
+    t.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', path.join(share, 'sub')]).status, 0, 'a submount in the host dir')
+    const b = makeBundle(t, (c) => {
+      c.process.args = ['sh', '-c', 'grep -E " /mnt/r(/sub)? " /proc/self/mountinfo | awk \'{print $5, $6}\'']
+      c.mounts.push({ destination: '/mnt/r', type: 'bind', source: share, options: ['rbind', 'rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime'] })
+    })
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(res.code, 0, `${name}: the container runs`, diag(res))
+    const lines = res.stdout.trim().split('\n')
+    t.equal(lines.length, 2, `${name}: the mount and its submount`, { stdout: res.stdout })
+    for (const l of lines) {
+      const opts = l.split(' ')[1]?.split(',') ?? []
+      for (const o of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime']) t.ok(opts.includes(o), `${name}: ${l.split(' ')[0]} is ${o}`, { line: l })
+    }
+    await assertNoTrace(t, traceOf(r.root, b), name)
+    spawnSync('umount', [path.join(share, 'sub')])
+  }
+})
+
+t.test('recursive options undo: rrw after ro, rexec after noexec (attr_clr)', async (t) => {
+  const share = makeTempDir(t, 'tmp')
+  const res = await runScript(t, 'grep " /mnt/w " /proc/self/mountinfo | awk \'{print $6}\'', (c) => {
+    c.mounts.push({ destination: '/mnt/w', type: 'bind', source: share, options: ['rbind', 'ro', 'noexec', 'rrw', 'rexec'] })
+  })
+  const opts = res.stdout.trim().split(',')
+  t.ok(opts.includes('rw'), 'rw again', { stdout: res.stdout })
+  t.notOk(opts.includes('noexec'), 'exec again')
 })

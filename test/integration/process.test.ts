@@ -6,7 +6,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import type { Test } from 'tap'
-import { assertNoTrace, diag, isOcits, makeBundle, runtime, sections, traceOf, type Mutate } from '../helpers'
+import { assertNoTrace, diag, isOcits, makeBundle, runtime, sections, traceOf, withReference, type Mutate } from '../helpers'
 
 const OCITS = isOcits()
 const RUNC = '/usr/sbin/runc'
@@ -191,4 +191,92 @@ t.test('process.cwd can never lead out of the container through a magic link', a
     else t.pass(`fd ${fd}: refused`)
     await assertNoTrace(t, traceOf(r.root, b))
   }
+})
+
+
+// As runc (Go's LookPath: mode & 0111; then an access check as the user):
+// create fails, so that a client sees it at create (Docker: exit code 126).
+t.test('a process that is not executable fails create, not start (as runc)', async (t) => {
+  const cases: [string, Mutate, RegExp][] = [
+    ['/etc/passwd', (c) => (c.process.args = ['/etc/passwd']), /exec: \\?"\/etc\/passwd\\?": permission denied/],
+    [
+      'a mode-0644 binary',
+      (c, b) => {
+        fs.copyFileSync(`${b.rootfs}/bin/busybox`, `${b.rootfs}/bin/noexec`)
+        fs.chmodSync(`${b.rootfs}/bin/noexec`, 0o644)
+        c.process.args = ['/bin/noexec', 'true']
+      },
+      /exec: \\?"\/bin\/noexec\\?": permission denied/,
+    ],
+    [
+      'an owner-only binary for another user',
+      (c, b) => {
+        fs.copyFileSync(`${b.rootfs}/bin/busybox`, `${b.rootfs}/bin/rootonly`)
+        fs.chmodSync(`${b.rootfs}/bin/rootonly`, 0o700)
+        c.process.user = { uid: 1000, gid: 1000 }
+        c.process.args = ['/bin/rootonly', 'true']
+      },
+      /exec \/bin\/rootonly: permission denied/,
+    ],
+    [
+      'a binary on a noexec mount',
+      (c, b) => {
+        fs.mkdirSync(`${b.dir}/vol`)
+        fs.copyFileSync(`${b.rootfs}/bin/busybox`, `${b.dir}/vol/bb`)
+        fs.chmodSync(`${b.dir}/vol/bb`, 0o755)
+        c.mounts.push({ destination: '/vol', type: 'bind', source: `${b.dir}/vol`, options: ['bind', 'noexec'] })
+        c.process.args = ['/vol/bb', 'true']
+      },
+      /exec \/vol\/bb: permission denied/,
+    ],
+  ]
+  for (const [name, bin] of withReference()) {
+    for (const [what, mutate, says] of cases) {
+      const r = runtime(t, bin ? { bin } : {})
+      const b = makeBundle(t, mutate)
+      const res = await r.rt(['create', '--bundle', b.dir, b.id])
+      t.equal(res.code, 1, `${name}, ${what}: create fails`, diag(res))
+      t.match(res.stderr, says, `${name}, ${what}: runc's words (runc's log line escapes the quotes)`)
+      await assertNoTrace(t, traceOf(r.root, b), `${name}, ${what}`)
+    }
+  }
+})
+
+// As runc: chdir before the ids change, and again after them if root was refused.
+t.test('process.cwd that only root can enter, with a non-root user (run and exec)', async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const b = makeBundle(t, (c) => {
+      c.process.user = { uid: 42, gid: 42 }
+      c.process.cwd = '/root'
+      c.process.args = ['sh', '-c', 'pwd; ls . >/dev/null 2>&1 && echo readable || echo unreadable']
+    })
+    t.equal(fs.statSync(`${b.rootfs}/root`).mode & 0o777, 0o700, '/root is 0700 in the rootfs')
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(res.code, 0, `${name}: run succeeds`, diag(res))
+    t.equal(res.stdout, '/root\nunreadable\n', `${name}: the process is in /root (and, as uid 42, cannot read it)`)
+    await assertNoTrace(t, traceOf(r.root, b), name)
+
+    const e = makeBundle(t, ['sleep', '1000'])
+    t.equal((await r.rt(['run', '-d', '--bundle', e.dir, e.id])).code, 0, `${name}: a container to exec into`)
+    const ex = await r.rt(['exec', '--user', '42:42', '--cwd', '/root', e.id, 'pwd'])
+    t.equal(ex.code, 0, `${name}: exec --user 42 --cwd /root succeeds`, diag(ex))
+    t.equal(ex.stdout, '/root\n', `${name}: exec'd in /root`)
+    t.equal((await r.rt(['delete', '--force', e.id])).code, 0, `${name}: delete`)
+  }
+  // A directory only the container's user can enter (root is refused by
+  // neither here, since root has CAP_DAC_OVERRIDE; the second chdir is the
+  // one that matters for a root without it): still entered.
+  const r = runtime(t)
+  const b = makeBundle(t, (c, bb) => {
+    fs.mkdirSync(`${bb.rootfs}/home/u42`, { mode: 0o700 })
+    fs.chownSync(`${bb.rootfs}/home/u42`, 42, 42)
+    c.process.user = { uid: 42, gid: 42 }
+    c.process.cwd = '/home/u42'
+    c.process.args = ['sh', '-c', 'pwd; touch ok && echo writable']
+    c.root.readonly = false
+  })
+  const res = await r.rt(['run', '--bundle', b.dir, b.id])
+  t.equal(res.code, 0, 'a cwd of the user itself', diag(res))
+  t.equal(res.stdout, '/home/u42\nwritable\n', 'entered and usable')
 })

@@ -5,7 +5,7 @@
 import t from 'tap'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { assertNoTrace, isRunc, makeBundle, referenceRunc, runtime, traceOf, type Bundle } from '../helpers'
+import { assertNoTrace, diag, isRunc, makeBundle, referenceRunc, runtime, traceOf, withReference, type Bundle } from '../helpers'
 
 const ROOT = '/sys/fs/cgroup'
 const has = (h: string) => fs.existsSync(path.join(ROOT, h, 'cgroup.procs'))
@@ -130,3 +130,15 @@ for (const f of failures) {
     await assertNoTrace(t, traceOf(r.root, b))
   })
 }
+
+// Callers match runc's words: a unified key the host cannot take is an "invalid configuration".
+t.test('a unified key for a controller the host does not offer: "invalid configuration", as runc', { skip: !v1 && 'not applicable on this host' }, async (t) => {
+  for (const [name, bin] of withReference()) {
+    const r = runtime(t, bin ? { bin } : {})
+    const b = makeBundle(t, (c) => Object.assign(c.linux!.resources!, { unified: { 'memory.high': '1000000' } }))
+    const res = await r.rt(['create', '--bundle', b.dir, b.id])
+    t.equal(res.code, 1, `${name}: create fails`, diag(res))
+    t.match(res.stderr, /invalid configuration/, `${name}: an invalid configuration`)
+    await assertNoTrace(t, traceOf(r.root, b), name)
+  }
+})

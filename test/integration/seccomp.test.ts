@@ -478,6 +478,19 @@ t.test('the same bad profiles under runc fail too', { skip: REF && OCITS ? false
   t.match(r3.stderr, /listenerPath is not set/)
 })
 
+// Callers match runc's words for an agent that is not there.
+t.test('an unreachable seccomp agent: "failed to connect with seccomp agent", nothing left (as runc)', async (t) => {
+  const dir = makeTempDir(t, 'agent')
+  const profile: Mutate = (c) =>
+    (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: path.join(dir, 'nobody-listens.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] })
+  const res = await refused(t, profile, '/linux/seccomp/listenerPath', /failed to connect with seccomp agent at .*nobody-listens\.sock: no such file or directory/)
+  if (!OCITS) t.match(res.stderr, /failed to connect with seccomp agent/, "runc's words")
+  if (REF && OCITS) {
+    const rr = await refused(t, profile, '', undefined, REF)
+    t.match(rr.stderr, /failed to connect with seccomp agent/, 'runc says the same')
+  }
+})
+
 // ----------------------------------------------------------------- notify
 
 /**

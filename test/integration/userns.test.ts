@@ -295,3 +295,30 @@ t.test('device nodes in a user namespace: a fifo or a symlink already in the roo
   t.ok(fs.lstatSync(path.join(l.rootfs, 'dev/zero')).isSymbolicLink(), 'nothing was mounted over it')
   await assertNoTrace(t, traceOf(r.root, l))
 })
+
+// As runc (mountFds): bind sources are opened by the host's root before the
+// user namespace exists, and mounted from the fd, so that a source the
+// container's root (an unprivileged host uid) could not reach still mounts.
+t.test('bind sources the container root cannot reach (under a 0700 dir of the host root) are mounted, as runc', async (t) => {
+  const runtimes: [string, Runtime][] = [['runtime', runtime(t)]]
+  if (!NO_REF) runtimes.push(['runc', runtime(t, { bin: REF! })])
+  for (const [name, r] of runtimes) {
+    const b = makeBundle(t, withUserns((c, bb) => {
+      const hidden = path.join(bb.dir, 'hidden')
+      fs.mkdirSync(path.join(hidden, 'vol'), { recursive: true, mode: 0o700 })
+      fs.chmodSync(hidden, 0o700)
+      fs.chmodSync(path.join(hidden, 'vol'), 0o755)
+      fs.writeFileSync(path.join(hidden, 'vol', 'data'), 'behind a 0700 dir\n')
+      fs.writeFileSync(path.join(hidden, 'file'), 'a file source\n')
+      // the mount points: the rootfs is not chowned, its root could not create them
+      fs.mkdirSync(path.join(bb.rootfs, 'vol'))
+      fs.writeFileSync(path.join(bb.rootfs, 'file'), '')
+      c.mounts.push({ destination: '/vol', type: 'bind', source: path.join(hidden, 'vol'), options: ['rbind', 'ro'] })
+      c.mounts.push({ destination: '/file', type: 'bind', source: path.join(hidden, 'file'), options: ['bind', 'ro'] })
+      c.process.args = ['sh', '-c', 'cat /vol/data /file; ls -l /proc/1/fd 2>/dev/null | grep -c hidden; true']
+    }))
+    const res = await runIn(t, r, b)
+    t.equal(res.code, 0, `${name}: the container runs`, diag(res))
+    t.equal(res.stdout, 'behind a 0700 dir\na file source\n0\n', `${name}: both sources are mounted; no fd of them reaches the process`)
+  }
+})

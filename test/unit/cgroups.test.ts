@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OcitsError } from '../../lib/errors';
 import { detectMode, loadManager, newManager, parseCgroupsPath, parseCgroupMounts, parseSelfCgroup, type CgroupManager } from '../../lib/cgroups';
+import { subCgroupDirs } from '../../lib/cgroups/paths';
 
 const SYS = '/sys/fs/cgroup';
 
@@ -357,4 +358,17 @@ t.test('set({}) writes nothing (resources: cgroups-resources.test.ts); freeze/th
   t.equal(code(() => m.set({})).message, 'no error');
   t.equal(code(() => m.freeze()).code, 'ENOTSUP');
   t.equal(code(() => m.thaw()).code, 'ENOTSUP');
+});
+
+t.test('subCgroupDirs: exec --cgroup [<controller>:]<path>, as runc 1.1', async (t) => {
+  const v1 = { cpu: '/sys/fs/cgroup/cpu/c', cpuacct: '/sys/fs/cgroup/cpu/c', memory: '/sys/fs/cgroup/memory/c', unified: '/sys/fs/cgroup/unified/c' };
+  t.same(subCgroupDirs(v1, ['s']), { cpu: '/sys/fs/cgroup/cpu/c/s', cpuacct: '/sys/fs/cgroup/cpu/c/s', memory: '/sys/fs/cgroup/memory/c/s', unified: '/sys/fs/cgroup/unified/c/s' }, 'no controller: every hierarchy');
+  t.same(subCgroupDirs(v1, ['memory:m', 'cpu,cpuacct:c2']), { memory: '/sys/fs/cgroup/memory/c/m', cpu: '/sys/fs/cgroup/cpu/c/c2', cpuacct: '/sys/fs/cgroup/cpu/c/c2' }, 'per controller, several at once');
+  t.same(subCgroupDirs(v1, ['memory:a/../b']), { memory: '/sys/fs/cgroup/memory/c/b' }, 'cleaned');
+  const v2 = { unified: '/sys/fs/cgroup/ocits/c' };
+  t.same(subCgroupDirs(v2, ['/x/y']), { unified: '/sys/fs/cgroup/ocits/c/x/y' }, 'v2: the path form (an absolute one is below the container too, as runc\'s path.Join)');
+  t.throws(() => subCgroupDirs(v2, ['memory:x']), { code: 'EUSAGE', message: 'unknown controller memory in --cgroup memory:x' }, 'v2: no per-controller form');
+  t.throws(() => subCgroupDirs(v2, ['a:b:c']), { message: 'invalid --cgroup argument: a:b:c' });
+  t.throws(() => subCgroupDirs(v1, ['x', 'memory:y']), { message: 'invalid --cgroup argument: x (missing <controller>: prefix)' });
+  t.throws(() => subCgroupDirs(v2, ['../sibling']), { message: /^\.\.\/sibling is not a sub cgroup path/ });
 });

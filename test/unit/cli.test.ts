@@ -5,7 +5,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OcitsError } from '../../lib/errors';
-import { LONG_FLAGS, normalizeArgv, parseSignal, prescanLog, unknownFlag } from '../../lib/cli/globals';
+import { LONG_FLAGS, normalizeArgv, parseSignal, prescanLog, subcommandOf, unknownFlag, wantsVersion } from '../../lib/cli/globals';
 import { listText, table } from '../../lib/cli/list';
 import type { StateOutput } from '../../lib/runtime/state';
 import { assertNoTrace, diag, makeBundle, makeTempDir, referenceRunc, runtime, traceOf } from '../helpers';
@@ -118,6 +118,57 @@ t.test('unknownFlag', async (t) => {
   // `runc -bd list` and `runc list -bad` say "flag provided but not defined: -bd"/"-bad".
   t.equal(unknownFlag(['list', '-bd']), 'flag provided but not defined: -bd', '-bd as runc');
   t.equal(unknownFlag(['list', '-bad']), 'flag provided but not defined: -bad', '-bad as runc');
+});
+
+t.test('unknownFlag: the word after a flag that takes a value is its value, "-1" included (as Go\'s flag package)', async (t) => {
+  const values = new Set(['root', 'memory-swap', 'cpu-quota', 'bundle', 'b', 'pid-file']);
+  t.equal(unknownFlag(['update', '--memory-swap', '-1', '--cpu-quota', '-1', 'x'], values), undefined, '--memory-swap -1 --cpu-quota -1');
+  t.equal(unknownFlag(['update', '--cpu-quota=-1', 'x'], values), undefined, '--cpu-quota=-1');
+  t.equal(unknownFlag(['update', '--memory-swap=-1', '-1', 'x'], values), 'flag provided but not defined: -1', 'after a value given with "=", -1 is a flag again');
+  t.equal(unknownFlag(['create', '-b', '-weird', 'x'], values), undefined, 'a value that looks like a flag');
+  t.equal(unknownFlag(['update', '--memory-swap', '-1', 'x']), 'flag provided but not defined: -1', 'without the table, -1 is an unknown flag (the old behaviour)');
+});
+
+t.test('unknownFlag: -v and --version are global flags only (runc: `runc list -v` is an unknown flag)', async (t) => {
+  t.equal(unknownFlag(['list', '-v']), 'flag provided but not defined: -v', 'list -v');
+  t.equal(unknownFlag(['state', 'x', '--version']), 'flag provided but not defined: -version', 'state x --version');
+  t.equal(unknownFlag(['--root', '/r', '-v'], new Set(['root'])), undefined, 'a global -v');
+});
+
+t.test('wantsVersion: -v/--version anywhere among the global flags', async (t) => {
+  t.ok(wantsVersion(['-v']), '-v');
+  t.ok(wantsVersion(['--version']), '--version');
+  t.ok(wantsVersion(['--root', '/r', '-v']), '--root DIR -v');
+  t.ok(wantsVersion(['--root=/r', '--debug', '--version', 'list']), 'before the subcommand');
+  t.notOk(wantsVersion(['list', '-v']), 'after the subcommand it is not');
+  t.notOk(wantsVersion(['--root', '-v']), '-v as the value of --root');
+  t.notOk(wantsVersion([]), 'nothing');
+});
+
+t.test('subcommandOf: the first word that is not a global flag or its value', async (t) => {
+  t.equal(subcommandOf(['--root', '/r', '--log-format', 'json', 'foo', '-h']), 'foo', 'after global flags');
+  t.equal(subcommandOf(['--root=/r', 'state', 'x']), 'state', '--root=DIR');
+  t.equal(subcommandOf(['--debug', '-h']), undefined, 'none');
+});
+
+t.test('CLI edges: exit codes and texts as runc (an unknown subcommand, -v among global flags)', async (t) => {
+  const bins: [string, string | undefined][] = [['ocits', undefined]];
+  const ref = referenceRunc();
+  if (ref) bins.push(['runc', ref]);
+  for (const [name, bin] of bins) {
+    const r = runtime(t, bin ? { bin } : {});
+    const version = await r.rt(['-v']);
+    t.equal(version.code, 0, `${name}: --root DIR -v prints the version`, diag(version));
+    t.match(version.stdout, /version/, `${name}: a version text`);
+    for (const args of [['foo'], ['foo', '-h'], ['foo', '--help']]) {
+      const res = await r.rt(args);
+      t.equal(res.code, 3, `${name} ${args.join(' ')}: exit code 3`, diag(res));
+      t.match(res.stderr, /No help topic for 'foo'/, `${name} ${args.join(' ')}: runc's words`);
+    }
+    const listV = await r.rt(['list', '-v']);
+    t.equal(listV.code, 1, `${name}: list -v fails`, diag(listV));
+    t.match(listV.stderr, /flag provided but not defined: -v/, `${name}: an unknown flag`);
+  }
 });
 
 // ---------------------------------------------------------------- table

@@ -132,7 +132,8 @@ t.test('features: mount options', async (t) => {
     t.ok(f.mountOptions.includes(o), o);
   }
   t.ok(f.mountOptions.includes('tmpcopyup'), 'tmpcopyup');
-  for (const o of ['idmap', 'ridmap', 'rro', 'symfollow', 'defaults']) t.notOk(f.mountOptions.includes(o), `not ${o}`);
+  for (const o of ['idmap', 'ridmap', 'symfollow', 'defaults']) t.notOk(f.mountOptions.includes(o), `not ${o}`);
+  for (const o of ['rro', 'rrw', 'rnosuid', 'rnodev', 'rnoexec', 'rrelatime', 'rnoatime', 'rstrictatime', 'rnosymfollow']) t.ok(f.mountOptions.includes(o), `recursive ${o}`);
 });
 
 t.test('features: the caller says what is implemented', async (t) => {

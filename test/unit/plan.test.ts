@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OcitsError } from '../../lib/errors';
-import { buildPlan, CLONE, resolveRootfs, type PlanContext } from '../../lib/plan/build';
-import { MS, PROPAGATION, parseMountOptions } from '../../lib/plan/mountopts';
+import { buildPlan, CLONE, deferReadonly, resolveRootfs, type PlanContext } from '../../lib/plan/build';
+import { MOUNT_ATTR, MS, PROPAGATION, RECURSIVE, parseMountOptions } from '../../lib/plan/mountopts';
 import { encodePlan } from '../../lib/plan/encode';
 import type { InitPlan } from '../../lib/plan/types';
 import { MountExt, PlanFlag, PLAN_MAGIC, PLAN_VERSION } from '../../lib/native/protocol';
@@ -109,7 +109,7 @@ t.test('parseMountOptions: runc flag table', async (t) => {
   t.equal(MS.SHARED, 1 << 20, 'MS_SHARED');
   t.equal(MS.RELATIME, 1 << 21, 'MS_RELATIME');
   t.equal(MS.STRICTATIME, 1 << 24, 'MS_STRICTATIME');
-  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [], copyUp: false }, 'no options');
+  t.same(parseMountOptions(), { flags: 0, propagation: [], data: '', unsupported: [], copyUp: false, attrSet: 0, attrClr: 0 }, 'no options');
   t.equal(parseMountOptions(['nosuid', 'tmpcopyup']).copyUp, true, 'tmpcopyup');
   t.equal(parseMountOptions(['tmpcopyup']).data, '', 'tmpcopyup is not mount data');
 });
@@ -148,6 +148,41 @@ t.test('parseMountOptions: data and propagation', async (t) => {
   const u = parseMountOptions(['idmap', 'nosuid']);
   t.same(u.unsupported, ['idmap'], 'idmap is reported as unsupported');
   t.equal(u.data, '', 'and not passed as data');
+});
+
+t.test('parseMountOptions: recursive options as mount_setattr attr_set/attr_clr (runc\'s table)', async (t) => {
+  const A = MOUNT_ATTR;
+  const p = (o: string[]) => {
+    const r = parseMountOptions(o);
+    return { set: r.attrSet, clr: r.attrClr, flags: r.flags, data: r.data };
+  };
+  t.same(p(['rro']), { set: A.RDONLY, clr: 0, flags: 0, data: '' }, 'rro: attr only, no MS_RDONLY, no data');
+  t.same(p(['rrw']), { set: 0, clr: A.RDONLY, flags: 0, data: '' }, 'rrw clears');
+  t.same(p(['rnosuid', 'rnodev', 'rnoexec']), { set: A.NOSUID | A.NODEV | A.NOEXEC, clr: 0, flags: 0, data: '' }, 'rnosuid rnodev rnoexec');
+  t.same(p(['rnoatime']), { set: A.NOATIME, clr: A._ATIME, flags: 0, data: '' }, 'an atime setting clears _ATIME too');
+  t.same(p(['rstrictatime']), { set: A.STRICTATIME, clr: A._ATIME, flags: 0, data: '' }, 'rstrictatime');
+  t.same(p(['rrelatime']), { set: 0, clr: A._ATIME, flags: 0, data: '' }, 'rrelatime (MOUNT_ATTR_RELATIME is 0)');
+  t.same(p(['rnosymfollow', 'rsymfollow']), { set: A.NOSYMFOLLOW, clr: A.NOSYMFOLLOW, flags: 0, data: '' }, 'both: set and clear, as runc');
+  t.same(parseMountOptions(['rro']).unsupported, [], 'not unsupported any more');
+  t.same(Object.keys(RECURSIVE).sort(), ['ratime', 'rdev', 'rdiratime', 'rexec', 'rnoatime', 'rnodev', 'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'rro', 'rrelatime', 'rrw', 'rstrictatime', 'rsuid', 'rsymfollow'].sort(), "runc 1.1's recursive options");
+});
+
+t.test('deferReadonly: a ro new filesystem the setup still writes into waits until the end', async (t) => {
+  const m = (destination: string, flags: number, ext = 0) => ({ source: 'tmpfs', destination, fstype: 'tmpfs', data: '', flags, ext, propagation: [], attrSet: 0, attrClr: 0 });
+  const mounts = [m('/dev', MS.RDONLY), m('/data', MS.RDONLY), m('/data/sub', 0), m('/ro', MS.RDONLY), m('/bind', MS.RDONLY | MS.BIND, MountExt.BIND), m('/cw', MS.RDONLY), m('/same', MS.RDONLY), m('/same', 0)]
+  mounts[4].fstype = 'bind';
+  deferReadonly(mounts, { dev: true, cwd: '/cw/x', devices: [] });
+  const deferred = mounts.filter((x) => x.ext & MountExt.DEFER_RO).map((x) => x.destination);
+  t.same(deferred, ['/dev', '/data', '/cw'], '/dev (devices), a later mount point, the cwd; not a plain ro, a bind, or a covered one');
+  const again = [m('/dev', MS.RDONLY)];
+  deferReadonly(again, { dev: false, cwd: '/', devices: [] });
+  t.equal(again[0].ext, 0, 'a /dev nothing writes into is read-only at once');
+  const dev = [m('/opt', MS.RDONLY)];
+  deferReadonly(dev, { dev: false, cwd: '/', devices: ['/opt/fuse'] });
+  t.equal(dev[0].ext, MountExt.DEFER_RO, 'a device node inside');
+  const sys = [{ ...m('/sys', MS.RDONLY), fstype: 'sysfs' }, m('/sys/fs/cgroup', 0)];
+  deferReadonly(sys, { dev: false, cwd: '/', devices: [] });
+  t.equal(sys[0].ext, 0, 'a sysfs holding a mount point stays read-only at once (its superblock too, as runc)');
 });
 
 // ---------------------------------------------------------------- rootfs
@@ -226,12 +261,14 @@ t.test('namespaces: errors', async (t) => {
   t.equal(e?.pointer, '/linux/namespaces/3/type', 'names the second occurrence');
   t.match(e?.message, '/linux/namespaces/3/type', 'message names the pointer');
 
-  e = thrown(t, () => buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'pid' }])), rootfs, ctxFor(bundle)), 'no mount namespace');
-  t.equal(e?.code, 'EINVAL_CONFIG');
-  t.match(e?.message, /mount namespace/);
-
-  e = thrown(t, () => buildPlan(spec((s) => delete s.linux), rootfs, ctxFor(bundle)), 'no linux section');
-  t.match(e?.message, /mount namespace/);
+  // config-linux.md: a namespace that is not listed is the runtime's: no mount namespace is a plan, not an error
+  const hostMnt = buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'pid' }])), rootfs, ctxFor(bundle));
+  t.ok(hostMnt.flags & PlanFlag.HOST_MOUNT_NS, 'no mount namespace: the rootfs is prepared in the runtime\'s');
+  t.equal(hostMnt.cloneFlags, CLONE.pid, 'nothing else changes');
+  t.ok(buildPlan(spec((s) => delete s.linux), rootfs, ctxFor(bundle)).flags & PlanFlag.HOST_MOUNT_NS, 'no linux section: the same');
+  t.notOk(buildPlan(spec((s) => (s.linux.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }])), rootfs, ctxFor(bundle)).flags & PlanFlag.HOST_MOUNT_NS, 'a joined one is a mount namespace');
+  e = thrown(t, () => buildPlan(spec((s) => { s.linux.namespaces = [{ type: 'pid' }]; s.linux.rootfsPropagation = 'shared'; }), rootfs, ctxFor(bundle)), 'rootfsPropagation without a mount namespace');
+  t.equal(e?.pointer, '/linux/rootfsPropagation');
 
   e = thrown(t, () => buildPlan(spec((s) => s.linux.namespaces.push({ type: 'user' })), rootfs, ctxFor(bundle)), 'user namespace without mappings');
   t.equal(e?.code, 'EINVAL_CONFIG');
@@ -296,10 +333,10 @@ t.test('mounts: flags, data, propagation', async (t) => {
     ctxFor(bundle),
   );
   t.same(p.mounts, [
-    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: 0, propagation: [], index: 0 },
-    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [], index: 1 },
-    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: 0, propagation: [], index: 2 },
-    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC], index: 3 },
+    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0, index: 0 },
+    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [], attrSet: 0, attrClr: 0, index: 1 },
+    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0, index: 2 },
+    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC], attrSet: 0, attrClr: 0, index: 3 },
   ]);
   t.ok(p.flags & PlanFlag.SETUP_DEV, 'a tmpfs /dev still gets the default devices');
 
@@ -339,6 +376,8 @@ t.test('mounts: bind sources', async (t) => {
     flags: MS.BIND | MS.RDONLY,
     ext: MountExt.BIND,
     propagation: [],
+    attrSet: 0,
+    attrClr: 0,
     index: 0,
   }, 'type bind, relative source resolved against the bundle');
   t.same(p.mounts[1], {
@@ -349,6 +388,8 @@ t.test('mounts: bind sources', async (t) => {
     flags: MS.BIND | MS.REC,
     ext: MountExt.BIND,
     propagation: [MS.PRIVATE | MS.REC],
+    attrSet: 0,
+    attrClr: 0,
     index: 1,
   }, 'rbind option makes any type a bind mount');
 
@@ -434,6 +475,8 @@ t.test('mounts: cgroup on v2', async (t) => {
       flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY,
       ext: 0,
       propagation: [],
+      attrSet: 0,
+      attrClr: 0,
       index: 0,
     },
   ], 'one cgroup2 mount with the mount flags');
@@ -658,6 +701,8 @@ function decodePlan(buf: Buffer) {
     flags: r.u64(),
     ext: r.u32(),
     propagation: Array.from({ length: r.u32() }, () => r.u64()),
+    attrSet: r.u64(),
+    attrClr: r.u64(),
     index: r.u32(),
   }));
   const devices = Array.from({ length: r.u32() }, () => ({
@@ -777,7 +822,7 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
     {
       ...plan,
       rootPropagation: BigInt(plan.rootPropagation),
-      mounts: plan.mounts.map((m) => ({ ...m, flags: BigInt(m.flags), propagation: m.propagation.map(BigInt) })),
+      mounts: plan.mounts.map((m) => ({ ...m, flags: BigInt(m.flags), propagation: m.propagation.map(BigInt), attrSet: BigInt(m.attrSet), attrClr: BigInt(m.attrClr) })),
     },
     'every field decodes back to the plan',
   );

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { OcitsError } from '../../lib/errors';
-import { FIFO_FILE, STATE_FILE, Store, validateId, writeFileAtomic, type StoredState } from '../../lib/state/store';
+import { FIFO_FILE, STATE_FILE, Store, notStoredState, validateId, writeFileAtomic, type StoredState } from '../../lib/state/store';
 import { isAlive, procInfo } from '../../lib/state/proc';
 import { rfc3339Nano } from '../../lib/runtime/status';
 
@@ -124,7 +124,7 @@ t.test('Store.write / read round trip, atomically', async (t) => {
   t.equal(s.fifo('c1'), path.join(root, 'c1', FIFO_FILE), 'fifo path');
 });
 
-t.test('Store.read of a missing or corrupt state is undefined', async (t) => {
+t.test('Store.read: a missing state is undefined, one ocits did not write an EFOREIGN error', async (t) => {
   const root = tmpdir(t);
   const s = new Store(root);
   t.equal(s.read('nope'), undefined, 'no dir');
@@ -133,14 +133,33 @@ t.test('Store.read of a missing or corrupt state is undefined', async (t) => {
   t.equal(s.read('empty'), undefined, 'dir without state.json (crash after claim)');
   s.claim('bad');
   fs.writeFileSync(path.join(s.dir('bad'), STATE_FILE), '{"id":"bad","pid":');
-  t.equal(s.read('bad'), undefined, 'truncated JSON');
+  t.throws(() => s.read('bad'), { code: 'EFOREIGN', message: /container bad was not created by ocits \(.*state\.json: not JSON/ }, 'truncated JSON');
   s.claim('dirstate');
   fs.mkdirSync(path.join(s.dir('dirstate'), STATE_FILE));
-  t.equal(s.read('dirstate'), undefined, 'state.json is a directory');
+  t.throws(() => s.read('dirstate'), { code: 'EFOREIGN', message: /cannot read it: EISDIR/ }, 'state.json is a directory');
+  t.same(s.strangerFiles('dirstate'), [STATE_FILE], 'what a dir holds besides the fifo and temp files');
+  fs.writeFileSync(path.join(s.dir('empty'), `.${STATE_FILE}.123`), '');
+  t.same(s.strangerFiles('empty'), [], "ocits' own temp file is not a stranger");
   t.equal(new Store(path.join(root, 'no-such-root')).read('x'), undefined, 'missing root');
   s.remove('bad');
   t.notOk(fs.existsSync(s.dir('bad')), 'remove');
   t.doesNotThrow(() => s.remove('bad'), 'remove twice');
+});
+
+t.test('notStoredState: what is not a state ocits wrote', async (t) => {
+  const good = { ociVersion: '1.2.0', id: 'c', pid: 5, initStartTime: '9', bundle: '/b', rootfs: '/r', created: 'x', owner: '', systemdCgroup: false, newPidNs: true };
+  t.equal(notStoredState(good, 'c'), undefined, 'ours');
+  t.equal(notStoredState({ ...good, cgroup: { driver: 'cgroupfs', mode: 'v1', paths: { pids: '/p' }, bases: { pids: '/' } } }, 'c'), undefined, 'ours, with a cgroup');
+  t.equal(notStoredState(null, 'c'), 'not a JSON object', 'null');
+  t.equal(notStoredState([], 'c'), 'not a JSON object', 'an array');
+  t.equal(notStoredState({ id: 'c', init_process_pid: 4 }, 'c'), "runc's state format", "runc's");
+  t.equal(notStoredState({ ...good, id: 'd' }, 'c'), 'its id is "d", not "c"', 'another id');
+  t.equal(notStoredState({ ...good, pid: '5' }, 'c'), 'no pid', 'pid as a string');
+  t.equal(notStoredState({ ...good, bundle: 3 }, 'c'), 'no bundle', 'a bad bundle');
+  t.equal(notStoredState({ ...good, creating: 'yes' }, 'c'), 'a bad creating', 'a bad flag');
+  t.equal(notStoredState({ ...good, cgroup: { paths: 5 } }, 'c'), 'a bad cgroup', 'a bad cgroup');
+  t.equal(notStoredState({ ...good, hooks: { poststop: [{}] } }, 'c'), 'bad hooks', 'a hook without a path');
+  t.equal(notStoredState({ ...good, annotations: { a: 1 } }, 'c'), 'bad annotations', 'annotations that are not strings');
 });
 
 t.test('Store.list', async (t) => {
