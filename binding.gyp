@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ocits_native",
-      "sources": ["addon/native/addon.cc", "addon/native/seccomp.cc", "addon/native/devices_bpf.cc", "addon/native/tty.cc"],
+      "sources": ["addon/native/addon.cc", "addon/native/seccomp.cc", "addon/native/devices_bpf.cc", "addon/native/tty.cc", "addon/native/pump.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

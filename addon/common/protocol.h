@@ -21,6 +21,8 @@ enum MsgType : uint32_t {
   MSG_CGROUP_JOINED = 9, // parent -> init: the init is in its cgroup on every hierarchy
   MSG_SECCOMP_FD = 10,   // init -> parent: the seccomp notify fd (SCM_RIGHTS); parent replies MSG_SECCOMP_DONE
   MSG_SECCOMP_DONE = 11, // parent -> init: the listener has the fd
+  MSG_CHUNK = 12,        // either way: the first part of a message too large for one (wire.h); the
+                         // receiver joins the parts, the last of which has the real type
 };
 
 struct MsgHeader {

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 
@@ -36,8 +37,7 @@ static bool needs_opener(const Plan& p) {
   MsgHeader h;
   std::vector<uint8_t> buf;
   if (!wire_recv(sock, &h, &buf) || h.type != BS_GO) _exit(0);  // stage 1 failed: nothing to do
-  std::string ns = "/proc/" + std::to_string(getppid()) + "/ns/mnt";
-  int nsfd = open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+  int nsfd = procfs_open_link(procfs_pid_dir(getppid()) + "ns", "mnt", O_RDONLY);
   if (nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0) {
     std::string why = "enter the container's mount namespace to open the bind sources";
     wire_send(sock, BS_ERROR, errno, why.data(), static_cast<uint32_t>(why.size()));
@@ -48,7 +48,7 @@ static bool needs_opener(const Plan& p) {
     int fd = open(m.source.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) {
       int e = errno;
-      std::string why = "mount " + m.dest + ": bind source " + m.source;
+      std::string why = "mount " + shown(m.dest) + ": bind source " + shown(m.source);
       wire_send(sock, BS_ERROR, e, why.data(), static_cast<uint32_t>(why.size()));
       _exit(1);
     }
@@ -85,7 +85,7 @@ void receive_bind_sources(int helper, Plan* p) {
     int fd = -1;
     if (!wire_recv_fd(helper, &h, &buf, &fd)) fail(EPROTO, "the bind source opener went away");
     if (h.type == BS_ERROR) fail(h.err, "%.*s", static_cast<int>(buf.size()), reinterpret_cast<const char*>(buf.data()));
-    if (h.type != BS_FD || fd < 0) fail(EPROTO, "the bind source opener sent no fd for %s", m.source.c_str());
+    if (h.type != BS_FD || fd < 0) fail(EPROTO, "the bind source opener sent no fd for %s", shown(m.source).c_str());
     m.source_fd = fd;
   }
   close(helper);

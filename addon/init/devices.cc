@@ -23,11 +23,11 @@ void create_devices(const Plan& p, int rootfd) {
   for (const DeviceEntry& d : p.devices) {
     std::string dir, base, err;
     split(d.path, &dir, &base);
-    if (base.empty() || base == "." || base == "..") fail(EINVAL, "device %s: bad path", d.path.c_str());
+    if (base.empty() || base == "." || base == "..") fail(EINVAL, "device %s: bad path", shown(d.path).c_str());
     int pfd = open_in_root(rootfd, dir, true, false, &err);
-    if (pfd < 0) fail(0, "device %s: %s", d.path.c_str(), err.c_str());
+    if (pfd < 0) fail(0, "device %s: %s", shown(d.path).c_str(), err.c_str());
     int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) fail_errno("device %s: open %s", d.path.c_str(), dir.c_str());
+    if (dfd < 0) fail_errno("device %s: open %s", shown(d.path).c_str(), shown(dir).c_str());
     close(pfd);
     if (p.flags & PF_BIND_DEVICES) {
       // The mount point: a new empty file, or what is there already opened
@@ -38,24 +38,24 @@ void create_devices(const Plan& p, int rootfd) {
         f = openat(dfd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
         if (f >= 0 && fstat(f, &st) == 0 && (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)))
-          fail(EINVAL, "device %s: the rootfs has a %s there", d.path.c_str(), S_ISLNK(st.st_mode) ? "symlink" : "directory");
+          fail(EINVAL, "device %s: the rootfs has a %s there", shown(d.path).c_str(), S_ISLNK(st.st_mode) ? "symlink" : "directory");
       }
-      if (f < 0) fail_errno("device %s: create mount point", d.path.c_str());
+      if (f < 0) fail_errno("device %s: create mount point", shown(d.path).c_str());
       std::string target = "/proc/self/fd/" + std::to_string(f);
       if (mount(d.path.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) < 0)
-        fail_errno("device %s: bind mount from the host", d.path.c_str());
+        fail_errno("device %s: bind mount from the host", shown(d.path).c_str());
       close(f);
     } else {
       mode_t type = d.type == 'b' ? S_IFBLK : d.type == 'p' ? S_IFIFO : S_IFCHR;
       if (mknodat(dfd, base.c_str(), type | (d.mode & 07777), makedev(d.major, d.minor)) < 0) {
-        if (errno != EEXIST) fail_errno("device %s: mknod", d.path.c_str());
+        if (errno != EEXIST) fail_errno("device %s: mknod", shown(d.path).c_str());
         // config-linux.md: a file already at the path that is not this device is an error.
         struct stat st;
-        if (fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: stat", d.path.c_str());
+        if (fstatat(dfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: stat", shown(d.path).c_str());
         bool same = (st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == makedev(d.major, d.minor));
-        if (!same) fail(EEXIST, "device %s: the rootfs has another file there (not this device)", d.path.c_str());
+        if (!same) fail(EEXIST, "device %s: the rootfs has another file there (not this device)", shown(d.path).c_str());
       } else {
-        if (fchownat(dfd, base.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: chown", d.path.c_str());
+        if (fchownat(dfd, base.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("device %s: chown", shown(d.path).c_str());
       }
     }
     close(dfd);

@@ -15,6 +15,7 @@ struct MountEntry {
   uint64_t flags = 0;
   uint32_t ext = 0;
   std::vector<uint64_t> propagation;
+  uint32_t index = 0;  // the config mount it comes from (/mounts/N)
   uint64_t attr_set = 0, attr_clr = 0;  // recursive options: mount_setattr(AT_RECURSIVE)
   int source_fd = -1;                   // not in the plan: the bind source opened outside the user namespace
 };
@@ -65,6 +66,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* out, std::string* why);
 // report.cc: failures travel to the parent as MSG_ERROR, then the init exits.
 void set_report_fd(int fd);
 std::string errstr(int err);  // strerror in lower case, as Go (and so runc) words it
+std::string shown(const std::string& input);  // user input as a report echoes it: one line, bounded
 [[noreturn]] void fail(int err, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 [[noreturn]] void fail_errno(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 bool send_msg(int fd, uint32_t type, int32_t err, const void* data, uint32_t len);
@@ -81,7 +83,8 @@ void bring_loopback_up();
 void prepare_rootfs(const Plan& p);
 void pivot_into_rootfs(const Plan& p);
 void finalize_rootfs(const Plan& p);  // after pivot: sysctls, readonly/masked paths, ro root
-int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err);
+int open_in_root(int rootfd, const std::string& path, bool create_dirs, bool last_is_file, std::string* err,
+                 std::string* resolved = nullptr);
 void create_devices(const Plan& p, int rootfd);
 
 // bindsources.cc: with a user namespace, bind sources are opened by the host's
@@ -101,6 +104,7 @@ void apply_caps(const Plan& p);
 bool enter_cwd(const Plan& p, bool may_retry);  // false: refused (EACCES/EPERM) and may_retry: try again later
 std::string look_path(const Plan& p);
 void check_executable(const std::string& path);  // as the container's user (faccessat AT_EACCESS, noexec mounts too)
+void refuse_own_image(const std::string& exe);
 std::string home_of(uint32_t uid);
 [[noreturn]] void exec_process(const Plan& p, const std::string& path, const std::string& home);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 
@@ -60,13 +61,9 @@ static void await_cgroup(int sock, const Plan& p) {
 // Field 22 of our own stat: the parent records it so that a reused pid is
 // never taken for this container.
 static std::string own_start_time() {
-  char buf[1024];
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("open /proc/self/stat");
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) fail_errno("read /proc/self/stat");
-  buf[n] = 0;
+  std::string stat;
+  if (int err = procfs_read(procfs_pid_dir(0) + "stat", &stat, 4096)) fail(err, "read /proc/self/stat");
+  const char* buf = stat.c_str();
   const char* q = strrchr(buf, ')');
   int field = 2;
   for (q = q ? q + 1 : buf; *q && field < 22; q++)
@@ -100,13 +97,14 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
     // CVE-2024-21626 class). getcwd fails, or is not absolute, for a directory
     // that is not reachable from our root.
     char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", p.cwd.c_str());
+    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') fail(EPERM, "cwd %s (process.cwd) is outside the container", shown(p.cwd).c_str());
   }
   // As runc: the program is looked up (PATH, a relative name against the
   // cwd) as the container's user, and must be executable by it, so that
   // create fails rather than start.
   std::string exe = look_path(p);
   check_executable(exe);
+  refuse_own_image(exe);
   umask(p.umask);
   seccomp_before_ready(sock, p);
   return exe;
@@ -138,16 +136,16 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   bool overlap = !(p.clone_flags & CLONE_NEWCGROUP) && !(p.flags & PF_HOST_MOUNT_NS);
   if (!overlap) await_cgroup(sock, p);
   if ((p.flags & PF_SET_HOSTNAME) && sethostname(p.hostname.data(), p.hostname.size()) < 0)
-    fail_errno("set hostname %s", p.hostname.c_str());
+    fail_errno("set hostname %s", shown(p.hostname).c_str());
   if ((p.flags & PF_SET_DOMAINNAME) && setdomainname(p.domainname.data(), p.domainname.size()) < 0)
-    fail_errno("set domainname %s", p.domainname.c_str());
+    fail_errno("set domainname %s", shown(p.domainname).c_str());
   if (p.flags & PF_LOOPBACK) bring_loopback_up();
   join_session_keyring(p);
 
   // Handles to what must outlive pivot_root: the exec fifo (opened by stage
   // 1), and our own fd directory through which it is reopened for writing
   // (the container may have no /proc of its own). Both are close-on-exec.
-  int fddir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fddir = procfs_open(procfs_pid_dir(0) + "fd", O_PATH | O_DIRECTORY);
   if (fddir < 0) fail_errno("open /proc/self/fd");
 
   prepare_rootfs(p);
@@ -156,7 +154,7 @@ static std::string prepare_process(int sock, const Plan& p, std::string* home_ou
   std::string why;
   // As runc: createContainer hooks run with the container's root as their
   // working directory (a hook writing ./lib/x writes into the rootfs).
-  if (!p.create_container_hooks.empty() && chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
+  if (!p.create_container_hooks.empty() && chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
   if (!run_hooks(p.create_container_hooks, states.creating, "createContainer", &why)) fail(0, "%s", why.c_str());
   pivot_into_rootfs(p);
   if (p.flags & PF_TERMINAL) setup_console(p, console_sock, true);
@@ -232,13 +230,18 @@ int main(int argc, char** argv) {
   // execve makes the container's process dumpable again, as usual.
   if ((p.clone_flags || !p.joins.empty()) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail_errno("set the init non-dumpable");
   if ((p.flags & PF_TERMINAL) && console_sock < 0) fail(EINVAL, "init: a terminal without a console socket");
+  // The verified procfs handle every /proc access goes through (procfs.h):
+  // opened now, while we are still the runtime's own (a private procfs of the
+  // host's pid namespace, whatever the container's /proc will be), and kept
+  // by both stages until execve.
+  if (procfs_root() < 0) fail_errno("open a private procfs");
   int fifo = -1, rootfd = -1;
   if (exec_mode) {
     rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) fail_errno("open the container's root %s", p.rootfs.c_str());
+    if (rootfd < 0) fail_errno("open the container's root %s", shown(p.rootfs).c_str());
   } else {
     fifo = open(p.fifo_path.c_str(), O_PATH | O_CLOEXEC);
-    if (fifo < 0) fail_errno("open exec fifo %s", p.fifo_path.c_str());
+    if (fifo < 0) fail_errno("open exec fifo %s", shown(p.fifo_path).c_str());
   }
   apply_oom_score(p);
 

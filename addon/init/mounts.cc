@@ -4,17 +4,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <algorithm>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -47,11 +52,15 @@ static void push_components(const std::string& path, std::vector<std::string>* s
 // absolute or relative, and ".." are followed but can never leave it (as
 // runc's securejoin; openat2 RESOLVE_IN_ROOT guards every step against
 // races). Missing components, including the targets of dangling symlinks,
-// are created when asked. Returns an O_PATH fd, or -1 with *err set.
-int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err) {
+// are created when asked. Returns an O_PATH fd, or -1 with *err set;
+// *resolved_out (when given) is how far the resolution got, relative to the
+// root, on success and on failure.
+int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_file, std::string* err, std::string* resolved_out) {
   std::vector<std::string> todo;
   push_components(path, &todo);
-  std::string resolved;  // relative to the root, free of symlinks
+  std::string dummy;
+  std::string& resolved = resolved_out ? *resolved_out : dummy;  // relative to the root, free of symlinks
+  resolved.clear();
   int links = 0;
   while (!todo.empty()) {
     std::string c = todo.back();
@@ -63,7 +72,7 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
       continue;
     }
     int dir = openat2_in_root(rootfd, resolved, O_PATH | O_DIRECTORY);
-    if (dir < 0) { *err = "resolve /" + resolved + ": " + errstr(errno); return -1; }
+    if (dir < 0) { *err = "resolve /" + shown(resolved) + ": " + errstr(errno); return -1; }
     std::string next = resolved.empty() ? c : resolved + "/" + c;
     struct stat st;
     if (fstatat(dir, c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -71,8 +80,8 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
         char target[4096];
         ssize_t n = readlinkat(dir, c.c_str(), target, sizeof target - 1);
         close(dir);
-        if (n < 0) { *err = "readlink /" + next + ": " + errstr(errno); return -1; }
-        if (++links > 40) { *err = "resolve " + path + ": too many levels of symbolic links"; return -1; }
+        if (n < 0) { *err = "readlink /" + shown(next) + ": " + errstr(errno); return -1; }
+        if (++links > 40) { *err = "resolve " + shown(path) + ": too many levels of symbolic links"; return -1; }
         target[n] = '\0';
         if (target[0] == '/') resolved.clear();
         push_components(target, &todo);
@@ -83,7 +92,7 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
       continue;
     }
     if (errno != ENOENT || !create) {
-      *err = "resolve /" + next + ": " + errstr(errno);
+      *err = "resolve /" + shown(next) + ": " + errstr(errno);
       close(dir);
       return -1;
     }
@@ -96,11 +105,11 @@ int open_in_root(int rootfd, const std::string& path, bool create, bool last_is_
     }
     int e = errno;
     close(dir);
-    if (rc < 0 && e != EEXIST) { *err = "create /" + next + ": " + errstr(e); return -1; }
+    if (rc < 0 && e != EEXIST) { *err = "create /" + shown(next) + ": " + errstr(e); return -1; }
     resolved = next;
   }
   int fd = openat2_in_root(rootfd, resolved, O_PATH);
-  if (fd < 0) *err = "open /" + resolved + ": " + errstr(errno);
+  if (fd < 0) *err = "open /" + shown(resolved) + ": " + errstr(errno);
   return fd;
 }
 
@@ -108,22 +117,17 @@ static std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd
 
 // Whether we are in a user namespace other than the host's (a new or joined one).
 static bool in_user_namespace() {
-  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[128];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
+  std::string map;
+  if (procfs_read(procfs_pid_dir(0) + "uid_map", &map, 4096) != 0 || map.empty()) return false;
   unsigned long inside, outside, count;
   // The host's map is the identity over every id ("0 0 4294967295").
-  return !(sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
+  return !(sscanf(map.c_str(), "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
 }
 
 static int resolve_or_fail(int rootfd, const std::string& dest, bool create, bool is_file, const char* what) {
   std::string err;
   int fd = open_in_root(rootfd, dest, create, is_file, &err);
-  if (fd < 0) fail(0, "%s %s: %s", what, dest.c_str(), err.c_str());
+  if (fd < 0) fail(0, "%s %s: %s", what, shown(dest).c_str(), err.c_str());
   return fd;
 }
 
@@ -151,37 +155,37 @@ static int remount_keeping_locked(const char* source, const char* target, unsign
 // left to the copier (as a copy by hand would).
 static void copy_tree(int src, int dst, const std::string& where) {
   int dup_src = dup(src);
-  if (dup_src < 0) fail_errno("tmpcopyup %s", where.c_str());
+  if (dup_src < 0) fail_errno("tmpcopyup %s", shown(where).c_str());
   DIR* d = fdopendir(dup_src);
-  if (!d) fail_errno("tmpcopyup %s: read the directory", where.c_str());
+  if (!d) fail_errno("tmpcopyup %s: read the directory", shown(where).c_str());
   while (struct dirent* e = readdir(d)) {
     const char* n = e->d_name;
     if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
     std::string path = where + "/" + n;
     struct stat st;
-    if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s", path.c_str());
+    if (fstatat(src, n, &st, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s", shown(path).c_str());
     if (S_ISDIR(st.st_mode)) {
-      if (mkdirat(dst, n, 0700) < 0) fail_errno("tmpcopyup %s: mkdir", path.c_str());
+      if (mkdirat(dst, n, 0700) < 0) fail_errno("tmpcopyup %s: mkdir", shown(path).c_str());
       int s = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       int t = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", path.c_str());
+      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", shown(path).c_str());
       copy_tree(s, t, path);
       close(s);
       close(t);
     } else if (S_ISREG(st.st_mode)) {
       int s = openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       int t = openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", path.c_str());
+      if (s < 0 || t < 0) fail_errno("tmpcopyup %s: open", shown(path).c_str());
       char buf[65536];
       for (;;) {
         ssize_t r = read(s, buf, sizeof buf);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) fail_errno("tmpcopyup %s: read", path.c_str());
+        if (r < 0) fail_errno("tmpcopyup %s: read", shown(path).c_str());
         if (r == 0) break;
         for (ssize_t off = 0; off < r;) {
           ssize_t w = write(t, buf + off, r - off);
           if (w < 0 && errno == EINTR) continue;
-          if (w < 0) fail_errno("tmpcopyup %s: write", path.c_str());
+          if (w < 0) fail_errno("tmpcopyup %s: write", shown(path).c_str());
           off += w;
         }
       }
@@ -190,19 +194,84 @@ static void copy_tree(int src, int dst, const std::string& where) {
     } else if (S_ISLNK(st.st_mode)) {
       char target[4096];
       ssize_t len = readlinkat(src, n, target, sizeof target - 1);
-      if (len < 0) fail_errno("tmpcopyup %s: readlink", path.c_str());
+      if (len < 0) fail_errno("tmpcopyup %s: readlink", shown(path).c_str());
       target[len] = 0;
-      if (symlinkat(target, dst, n) < 0) fail_errno("tmpcopyup %s: symlink", path.c_str());
+      if (symlinkat(target, dst, n) < 0) fail_errno("tmpcopyup %s: symlink", shown(path).c_str());
     } else {
-      if (mknodat(dst, n, st.st_mode, st.st_rdev) < 0) fail_errno("tmpcopyup %s: mknod", path.c_str());
+      if (mknodat(dst, n, st.st_mode, st.st_rdev) < 0) fail_errno("tmpcopyup %s: mknod", shown(path).c_str());
     }
     if (fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL && errno != EPERM)
-      fail_errno("tmpcopyup %s: chown", path.c_str());
-    if (!S_ISLNK(st.st_mode) && fchmodat(dst, n, st.st_mode & 07777, 0) < 0) fail_errno("tmpcopyup %s: chmod", path.c_str());
+      fail_errno("tmpcopyup %s: chown", shown(path).c_str());
+    if (!S_ISLNK(st.st_mode) && fchmodat(dst, n, st.st_mode & 07777, 0) < 0) fail_errno("tmpcopyup %s: chmod", shown(path).c_str());
     struct timespec times[2] = {st.st_atim, st.st_mtim};
-    if (utimensat(dst, n, times, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s: times", path.c_str());
+    if (utimensat(dst, n, times, AT_SYMLINK_NOFOLLOW) < 0) fail_errno("tmpcopyup %s: times", shown(path).c_str());
   }
   closedir(d);
+}
+
+// The files lxcfs emulates, which runc 1.1 lets a bind mount cover.
+static const char* const kProcBindTargets[] = {"proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat",  "proc/swaps",
+                                               "proc/uptime",  "proc/loadavg",   "proc/slabinfo", "proc/net/dev"};
+
+static bool inside_proc(const std::string& rel) { return rel == "proc" || rel.compare(0, 5, "proc/") == 0; }
+
+// runc's checkProcMount, on the destination as resolved in the rootfs (`rel`,
+// relative to it): nothing is mounted inside /proc but the files lxcfs
+// emulates, and on /proc itself only a procfs (a new one, or a bind of the
+// root of one). Otherwise the config puts its own files, or symlinks to
+// host-wide settings, where the container's /proc files are (the
+// CVE-2025-52881 class: a sysctl written through them changes the host's).
+static void check_proc_destination(const MountEntry& m, const std::string& rel) {
+  if (!inside_proc(rel) || ((m.flags & MS_REMOUNT) && !(m.ext & ME_BIND))) return;  // a remount adds nothing
+  std::string where = "/" + rel;
+  std::string what = where == m.dest ? shown(where) : "\"" + shown(m.dest) + "\" (" + shown(where) + " in the rootfs)";
+  if (rel == "proc") {
+    if (!(m.ext & ME_BIND) && m.fstype == "proc") return;
+    struct statfs fs;
+    struct stat st;
+    if ((m.ext & ME_BIND) && statfs(m.source.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC) {
+      if (stat(m.source.c_str(), &st) == 0 && st.st_ino == 1) return;  // the root of a procfs
+      fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted from %s: it is a procfs directory, not the root of a procfs",
+           m.index, what.c_str(), shown(m.source).c_str());
+    }
+    fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted because it is not of type proc", m.index, what.c_str());
+  }
+  // (/proc/net is procfs's symlink to self/net: on a procfs, /proc/net/dev
+  // resolves to /proc/<pid>/net/dev and is refused, as by runc 1.1.5.)
+  for (const char* t : kProcBindTargets)
+    if (rel == t) return;
+  fail(0, "invalid config: /mounts/%u/destination: %s cannot be mounted because it is inside /proc", m.index, what.c_str());
+}
+
+// The path of an open file as the kernel names it (its /proc/self/fd link,
+// read through the verified procfs).
+static std::string real_path_of(int fd) {
+  int dir = procfs_open(procfs_pid_dir(0) + "fd", O_PATH | O_DIRECTORY);
+  if (dir < 0) fail_errno("open /proc/self/fd");
+  char buf[PATH_MAX + 1];
+  ssize_t n = readlinkat(dir, std::to_string(fd).c_str(), buf, sizeof buf);
+  close(dir);
+  if (n < 0 || n > PATH_MAX) fail_errno("readlink /proc/self/fd/%d", fd);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// The mount point of `m`, opened: checked against /proc lexically first (so
+// that nothing is created under /proc), then by how far the resolution got
+// when it failed, then by the real path of what was opened (runc checks the
+// same), which no symlink or race can make differ from what is mounted on.
+static int open_mount_point(int rootfd, const MountEntry& m, bool create, bool is_file) {
+  check_proc_destination(m, m.dest.substr(1));
+  std::string err, resolved;
+  int fd = open_in_root(rootfd, m.dest, create, is_file, &err, &resolved);
+  if (fd < 0) {
+    if (inside_proc(resolved)) check_proc_destination(m, resolved + "/...");
+    fail(0, "mount %s: %s", shown(m.dest).c_str(), err.c_str());
+  }
+  std::string root = real_path_of(rootfd), real = real_path_of(fd);
+  if (real.compare(0, root.size(), root) != 0 || (real.size() > root.size() && real[root.size()] != '/' && root != "/"))
+    fail(0, "invalid config: /mounts/%u/destination: %s resolves to %s, outside the rootfs", m.index, shown(m.dest).c_str(), shown(real).c_str());
+  check_proc_destination(m, real.substr(root == "/" ? 1 : std::min(real.size(), root.size() + 1)));
+  return fd;
 }
 
 // As runc: proc and sysfs are mounted on an ordinary directory only, never
@@ -223,9 +292,9 @@ static void check_ordinary_dir(int rootfd, const MountEntry& m) {
   }
   if (errno == ENOENT) return;
   const char* what = errno == ELOOP ? "a symlink on its path" : errno == ENOTDIR ? "not a directory on its path" : nullptr;
-  if (!what) fail_errno("mount %s on %s", m.fstype.c_str(), m.dest.c_str());
-  fail(0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory (%s)", m.fstype.c_str(), m.dest.c_str(),
-       m.fstype.c_str(), what);
+  if (!what) fail_errno("mount %s on %s", shown(m.fstype).c_str(), shown(m.dest).c_str());
+  fail(0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory (%s)", shown(m.fstype).c_str(), shown(m.dest).c_str(),
+       shown(m.fstype).c_str(), what);
 }
 
 // The recursive options (rro, rnosuid, ...): mount_setattr with AT_RECURSIVE
@@ -240,8 +309,8 @@ static void apply_recursive_attrs(int rootfd, const MountEntry& m) {
   if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
     if (errno == ENOSYS)
       fail(ENOSYS, "mount %s: recursive mount options (rro, rnosuid, ...) need mount_setattr(2), Linux 5.12 or later",
-           m.dest.c_str());
-    fail_errno("mount %s: set the recursive mount options (mount_setattr)", m.dest.c_str());
+           shown(m.dest).c_str());
+    fail_errno("mount %s: set the recursive mount options (mount_setattr)", shown(m.dest).c_str());
   }
   close(fd);
 }
@@ -255,17 +324,17 @@ static void mount_one(int rootfd, const MountEntry& m) {
   std::string source = m.source_fd >= 0 ? fd_path(m.source_fd) : m.source;
   if (bind) {
     struct stat st;
-    if (stat(source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", m.dest.c_str(), m.source.c_str());
+    if (stat(source.c_str(), &st) < 0) fail_errno("mount %s: bind source %s", shown(m.dest).c_str(), shown(m.source).c_str());
     is_file = !S_ISDIR(st.st_mode);
   }
-  int fd = resolve_or_fail(rootfd, m.dest, !remount_only, is_file, "mount");
+  int fd = open_mount_point(rootfd, m, !remount_only, is_file);
   std::string target = fd_path(fd);
   const char* data = m.data.empty() ? nullptr : m.data.c_str();
   if (remount_only) {
-    if (mount(nullptr, target.c_str(), nullptr, m.flags, data) < 0) fail_errno("remount %s", m.dest.c_str());
+    if (mount(nullptr, target.c_str(), nullptr, m.flags, data) < 0) fail_errno("remount %s", shown(m.dest).c_str());
   } else if (bind) {
     if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND | (m.flags & MS_REC), nullptr) < 0)
-      fail_errno("mount %s on %s (bind)", m.source.c_str(), m.dest.c_str());
+      fail_errno("mount %s on %s (bind)", shown(m.source).c_str(), shown(m.dest).c_str());
     if (m.source_fd >= 0) close(m.source_fd);
     unsigned long rest = m.flags & ~(MS_BIND | MS_REC);
     if (rest) {
@@ -273,7 +342,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");  // the new mount is on top now
       target = fd_path(fd);
       if (remount_keeping_locked(m.source.c_str(), target.c_str(), rest | MS_BIND | MS_REMOUNT | (m.flags & MS_REC)) < 0)
-        fail_errno("remount bind mount %s with its options", m.dest.c_str());
+        fail_errno("remount bind mount %s with its options", shown(m.dest).c_str());
     }
   } else {
     // tmpcopyup: what the directory holds, read through a handle that
@@ -281,7 +350,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
     int under = -1;
     if (m.ext & ME_TMPCOPYUP) {
       under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (under < 0) fail_errno("mount %s (tmpcopyup): open the directory", m.dest.c_str());
+      if (under < 0) fail_errno("mount %s (tmpcopyup): open the directory", shown(m.dest).c_str());
     }
     // a copy-up tmpfs goes read-only once filled; a deferred one once the rootfs is complete
     bool deferred = (m.ext & ME_DEFER_RO) != 0;
@@ -293,13 +362,13 @@ static void mount_one(int rootfd, const MountEntry& m) {
       if (e == EPERM && m.fstype == "sysfs" && in_user_namespace())
         fail(e, "mount %s (type sysfs) on %s: in a user namespace, sysfs needs a new network namespace too "
                    "(or bind /sys: {\"type\": \"bind\", \"source\": \"/sys\", \"options\": [\"rbind\", \"ro\"]})",
-                   m.source.c_str(), m.dest.c_str());
-      fail(e, "mount %s (type %s) on %s", m.source.c_str(), m.fstype.c_str(), m.dest.c_str());
+                   shown(m.source).c_str(), shown(m.dest).c_str());
+      fail(e, "mount %s (type %s) on %s", shown(m.source).c_str(), shown(m.fstype).c_str(), shown(m.dest).c_str());
     }
     if (under >= 0) {
       int top = resolve_or_fail(rootfd, m.dest, false, false, "mount");  // the new tmpfs
       int tmp = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (tmp < 0) fail_errno("mount %s (tmpcopyup): open the tmpfs", m.dest.c_str());
+      if (tmp < 0) fail_errno("mount %s (tmpcopyup): open the tmpfs", shown(m.dest).c_str());
       close(top);
       copy_tree(under, tmp, m.dest);
       close(tmp);
@@ -310,7 +379,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
       fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
       target = fd_path(fd);
       if (mount(nullptr, target.c_str(), nullptr, (m.flags & ~MS_REC) | MS_REMOUNT, data) < 0)
-        fail_errno("remount %s read-only", m.dest.c_str());
+        fail_errno("remount %s read-only", shown(m.dest).c_str());
     }
   }
   if (!m.propagation.empty()) {
@@ -318,7 +387,7 @@ static void mount_one(int rootfd, const MountEntry& m) {
     fd = resolve_or_fail(rootfd, m.dest, false, false, "mount");
     target = fd_path(fd);
     for (uint64_t pf : m.propagation)
-      if (mount(nullptr, target.c_str(), nullptr, pf, nullptr) < 0) fail_errno("set propagation of %s", m.dest.c_str());
+      if (mount(nullptr, target.c_str(), nullptr, pf, nullptr) < 0) fail_errno("set propagation of %s", shown(m.dest).c_str());
   }
   close(fd);
   apply_recursive_attrs(rootfd, m);
@@ -359,14 +428,19 @@ static std::string unescape_mountinfo(const char* tok) {
   return out;
 }
 
-// Every line of /proc/self/mountinfo: root, mount point, filesystem type.
+// Every line of /proc/self/mountinfo (read through the verified procfs): root,
+// mount point, filesystem type.
 static std::vector<MountLine> read_mountinfo() {
-  FILE* f = fopen("/proc/self/mountinfo", "re");
-  if (!f) fail_errno("open /proc/self/mountinfo");
+  std::string info;
+  if (int err = procfs_read(procfs_pid_dir(0) + "mountinfo", &info, 64u << 20)) fail(err, "read /proc/self/mountinfo");
   std::vector<MountLine> out;
-  char* line = nullptr;
-  size_t cap = 0;
-  while (getline(&line, &cap, f) > 0) {
+  size_t at = 0;
+  while (at < info.size()) {
+    size_t eol = info.find('\n', at);
+    if (eol == std::string::npos) eol = info.size();
+    std::string text = info.substr(at, eol - at);
+    at = eol + 1;
+    char* line = &text[0];
     // id parent major:minor root mountpoint options [optional...] - fstype source super
     std::vector<char*> tok;
     char* save = nullptr;
@@ -377,8 +451,6 @@ static std::vector<MountLine> read_mountinfo() {
       if (!strcmp(tok[i], "-")) { m.fstype = tok[i + 1]; break; }
     out.push_back(m);
   }
-  free(line);
-  fclose(f);
   return out;
 }
 
@@ -409,8 +481,8 @@ static void mask_host_pseudo_filesystems(const std::string& rootfs) {
       fail_errno("--no-pivot: make %s a slave", p);
     }
     if (umount2(p, MNT_DETACH) < 0) {
-      if (errno != EINVAL && errno != EPERM) fail_errno("--no-pivot: detach the host's %s (%s)", p, m.fstype.c_str());
-      if (mount("tmpfs", p, "tmpfs", 0, nullptr) < 0) fail_errno("--no-pivot: cover the host's %s (%s)", p, m.fstype.c_str());
+      if (errno != EINVAL && errno != EPERM) fail_errno("--no-pivot: detach the host's %s (%s)", p, shown(m.fstype).c_str());
+      if (mount("tmpfs", p, "tmpfs", 0, nullptr) < 0) fail_errno("--no-pivot: cover the host's %s (%s)", p, shown(m.fstype).c_str());
     }
   }
 }
@@ -420,8 +492,8 @@ static void mask_host_pseudo_filesystems(const std::string& rootfs) {
 // itself, made private, under which every mount of the container goes (and
 // which delete detaches, lib/runtime/hostmounts.ts).
 static void bind_rootfs_in_host_namespace(const Plan& p) {
-  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) fail_errno("bind mount rootfs %s", p.rootfs.c_str());
-  if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) < 0) fail_errno("make the rootfs bind %s private", p.rootfs.c_str());
+  if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) fail_errno("bind mount rootfs %s", shown(p.rootfs).c_str());
+  if (mount(nullptr, p.rootfs.c_str(), nullptr, MS_PRIVATE | MS_REC, nullptr) < 0) fail_errno("make the rootfs bind %s private", shown(p.rootfs).c_str());
 }
 
 void prepare_rootfs(const Plan& p) {
@@ -435,17 +507,17 @@ void prepare_rootfs(const Plan& p) {
   // not be shared) even with a "shared" rootfsPropagation.
   std::string parent = mount_point_of(p.rootfs);
   if (mount(nullptr, parent.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
-    fail_errno("make the mount of the rootfs (%s) private", parent.c_str());
+    fail_errno("make the mount of the rootfs (%s) private", shown(parent).c_str());
   if (mount(p.rootfs.c_str(), p.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
     int e = errno;
     if (e == EACCES && in_user_namespace())
       fail(e, "bind mount rootfs %s (in a user namespace, the container's root must be able to reach the rootfs: "
-                 "every directory above it searchable by its host uid)", p.rootfs.c_str());
-    fail(e, "bind mount rootfs %s", p.rootfs.c_str());
+                 "every directory above it searchable by its host uid)", shown(p.rootfs).c_str());
+    fail(e, "bind mount rootfs %s", shown(p.rootfs).c_str());
   }
   }
   int rootfd = open(p.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
+  if (rootfd < 0) fail_errno("open rootfs %s", shown(p.rootfs).c_str());
   for (const MountEntry& m : p.mounts) mount_one(rootfd, m);
   if (p.flags & PF_SETUP_DEV) {
     create_devices(p, rootfd);
@@ -454,7 +526,7 @@ void prepare_rootfs(const Plan& p) {
   if (!p.cwd.empty()) {
     std::string err;
     int fd = open_in_root(rootfd, p.cwd, true, false, &err);
-    if (fd < 0) fail(0, "create cwd %s: %s", p.cwd.c_str(), err.c_str());
+    if (fd < 0) fail(0, "create cwd %s: %s", shown(p.cwd).c_str(), err.c_str());
     close(fd);
   }
   close(rootfd);
@@ -464,14 +536,14 @@ void pivot_into_rootfs(const Plan& p) {
   if (p.flags & PF_HOST_MOUNT_NS) {
     // the host's mount namespace: its / is never moved or pivoted, and its
     // procfs and sysfs are the host's to keep
-    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
-    if (chroot(".") < 0) fail_errno("chroot %s (no mount namespace)", p.rootfs.c_str());
+    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
+    if (chroot(".") < 0) fail_errno("chroot %s (no mount namespace)", shown(p.rootfs).c_str());
     if (chdir("/") < 0) fail_errno("chdir /");
     return;
   }
   if (p.flags & PF_NO_PIVOT) {
     mask_host_pseudo_filesystems(p.rootfs);
-    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", p.rootfs.c_str());
+    if (chdir(p.rootfs.c_str()) < 0) fail_errno("chdir %s", shown(p.rootfs).c_str());
     if (mount(p.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) fail_errno("move rootfs onto / (--no-pivot)");
     if (chroot(".") < 0) fail_errno("chroot (--no-pivot)");
     if (chdir("/") < 0) fail_errno("chdir /");
@@ -480,9 +552,9 @@ void pivot_into_rootfs(const Plan& p) {
   int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (oldroot < 0) fail_errno("open /");
   int newroot = open(p.rootfs.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (newroot < 0) fail_errno("open rootfs %s", p.rootfs.c_str());
+  if (newroot < 0) fail_errno("open rootfs %s", shown(p.rootfs).c_str());
   if (fchdir(newroot) < 0) fail_errno("chdir into rootfs");
-  if (syscall(SYS_pivot_root, ".", ".") < 0) fail_errno("pivot_root %s", p.rootfs.c_str());
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail_errno("pivot_root %s", shown(p.rootfs).c_str());
   // The old root is now stacked under "."; detach it without letting the
   // unmount propagate back to the host.
   if (fchdir(oldroot) < 0) fail_errno("chdir to old root");
@@ -512,20 +584,20 @@ static unsigned long locked_flags(const char* path) {
 static void readonly_path(const std::string& path) {
   if (mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
     if (errno == ENOENT) return;
-    fail_errno("readonly path %s: bind", path.c_str());
+    fail_errno("readonly path %s: bind", shown(path).c_str());
   }
   unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | locked_flags(path.c_str());
-  if (mount(path.c_str(), path.c_str(), nullptr, f, nullptr) < 0) fail_errno("readonly path %s: remount", path.c_str());
+  if (mount(path.c_str(), path.c_str(), nullptr, f, nullptr) < 0) fail_errno("readonly path %s: remount", shown(path).c_str());
 }
 
 static void mask_path(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) < 0) {
     if (errno == ENOENT) return;
-    fail_errno("masked path %s", path.c_str());
+    fail_errno("masked path %s", shown(path).c_str());
   }
   if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) fail_errno("masked path %s: tmpfs", path.c_str());
+    if (mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) fail_errno("masked path %s: tmpfs", shown(path).c_str());
     return;
   }
   // The container's /dev/null may come from the rootfs (no /dev mount: an
@@ -533,28 +605,28 @@ static void mask_path(const std::string& path) {
   // bind the masked file over itself. Bind only the real null device, from
   // the very inode checked (the CVE-2025-31133 class).
   int null_fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (null_fd < 0) fail_errno("masked path %s: open /dev/null", path.c_str());
+  if (null_fd < 0) fail_errno("masked path %s: open /dev/null", shown(path).c_str());
   struct stat ns;
-  if (fstat(null_fd, &ns) < 0) fail_errno("masked path %s: stat /dev/null", path.c_str());
+  if (fstat(null_fd, &ns) < 0) fail_errno("masked path %s: stat /dev/null", shown(path).c_str());
   if (!S_ISCHR(ns.st_mode) || major(ns.st_rdev) != 1 || minor(ns.st_rdev) != 3)
-    fail(EPERM, "masked path %s: /dev/null in the container is not the null device (1:3)", path.c_str());
+    fail(EPERM, "masked path %s: /dev/null in the container is not the null device (1:3)", shown(path).c_str());
   int tree = static_cast<int>(syscall(SYS_open_tree, null_fd, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | O_CLOEXEC));
-  if (tree < 0) fail_errno("masked path %s: clone /dev/null", path.c_str());
+  if (tree < 0) fail_errno("masked path %s: clone /dev/null", shown(path).c_str());
   close(null_fd);
   if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
     if (errno == ENOENT) { close(tree); return; }
-    fail_errno("masked path %s: bind /dev/null", path.c_str());
+    fail_errno("masked path %s: bind /dev/null", shown(path).c_str());
   }
   close(tree);
 }
 
+// Through the private procfs (procfs.h): whatever is mounted on, or linked
+// from, the container's /proc/sys, the write reaches the kernel's own file.
 static void write_sysctl(const KeyValue& kv) {
-  std::string path = "/proc/sys/";
-  for (char c : kv.key) path += (c == '.') ? '/' : c;
-  int fd = open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) fail_errno("sysctl %s: open %s", kv.key.c_str(), path.c_str());
-  if (write(fd, kv.value.data(), kv.value.size()) < 0) fail_errno("sysctl %s: write %s", kv.key.c_str(), kv.value.c_str());
-  close(fd);
+  std::string rel = "sys/";
+  for (char c : kv.key) rel += (c == '.') ? '/' : c;
+  if (int err = procfs_write(rel, kv.value))
+    fail(err, "sysctl %s (linux.sysctl): write %s to /proc/%s", shown(kv.key).c_str(), shown(kv.value).c_str(), shown(rel).c_str());
 }
 
 // The read-only mounts that had to stay writable until the rootfs was
@@ -566,7 +638,7 @@ static void remount_deferred_readonly(const Plan& p) {
   for (const MountEntry& m : p.mounts) {
     if (!(m.ext & ME_DEFER_RO)) continue;
     unsigned long f = (m.flags & ~MS_REC) | MS_REMOUNT | MS_BIND | MS_RDONLY;
-    if (remount_keeping_locked(nullptr, m.dest.c_str(), f) < 0) fail_errno("remount %s read-only", m.dest.c_str());
+    if (remount_keeping_locked(nullptr, m.dest.c_str(), f) < 0) fail_errno("remount %s read-only", shown(m.dest).c_str());
   }
 }
 

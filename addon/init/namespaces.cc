@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -44,7 +45,7 @@ void join_namespaces(const Plan& p) {
   std::vector<int> fds(p.joins.size(), -1);
   for (size_t i = 0; i < p.joins.size(); i++) {
     fds[i] = open(p.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fds[i] < 0) fail_errno("join %s namespace: open %s", ns_name(p.joins[i].type), p.joins[i].path.c_str());
+    if (fds[i] < 0) fail_errno("join %s namespace: open %s", ns_name(p.joins[i].type), shown(p.joins[i].path).c_str());
   }
   for (uint32_t type : kJoinOrder) {
     for (size_t i = 0; i < p.joins.size(); i++) {
@@ -53,11 +54,11 @@ void join_namespaces(const Plan& p) {
       if (setns(fds[i], static_cast<int>(j.type)) < 0) {
         if (errno == EINVAL) {
           int actual = ioctl(fds[i], NS_GET_NSTYPE);
-          if (actual < 0) fail(EINVAL, "join %s namespace: %s is not a namespace", ns_name(j.type), j.path.c_str());
+          if (actual < 0) fail(EINVAL, "join %s namespace: %s is not a namespace", ns_name(j.type), shown(j.path).c_str());
           if (static_cast<uint32_t>(actual) != j.type)
-            fail(EINVAL, "join %s namespace: %s is of another type (%s)", ns_name(j.type), j.path.c_str(), ns_name(actual));
+            fail(EINVAL, "join %s namespace: %s is of another type (%s)", ns_name(j.type), shown(j.path).c_str(), ns_name(actual));
         }
-        fail_errno("join %s namespace: setns %s", ns_name(j.type), j.path.c_str());
+        fail_errno("join %s namespace: setns %s", ns_name(j.type), shown(j.path).c_str());
       }
       close(fds[i]);
     }
@@ -95,11 +96,8 @@ void set_time_offsets(const Plan& p) {
     snprintf(line, sizeof line, "%u %lld %u\n", o.clock, static_cast<long long>(o.secs), o.nanos);
     text += line;
   }
-  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("set time offsets (linux.timeOffsets): open /proc/self/timens_offsets");
-  if (write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-    fail_errno("set time offsets (linux.timeOffsets): write /proc/self/timens_offsets");
-  close(fd);
+  if (int err = procfs_write(procfs_pid_dir(0) + "timens_offsets", text))
+    fail(err, "set time offsets (linux.timeOffsets): write /proc/self/timens_offsets");
 }
 
 void become_root(const Plan& p) {

@@ -68,7 +68,7 @@ class Reader {
 bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
   Reader r(buf);
   if (r.u32() != kPlanMagic) { *why = "bad plan magic"; return false; }
-  if (r.u32() != 2) { *why = "unsupported plan version"; return false; }
+  if (r.u32() != 3) { *why = "unsupported plan version"; return false; }
   p->flags = r.u32();
   p->clone_flags = r.u32();
   for (uint32_t i = 0, n = r.count(); i < n; i++) {
@@ -92,6 +92,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* p, std::string* why) {
     for (uint32_t k = 0, c = r.count(); k < c; k++) m.propagation.push_back(r.u64());
     m.attr_set = r.u64();
     m.attr_clr = r.u64();
+    m.index = r.u32();
     p->mounts.push_back(m);
   }
   for (uint32_t i = 0, n = r.count(); i < n; i++) {

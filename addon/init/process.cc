@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "init.h"
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 
 namespace ocits {
@@ -46,27 +47,25 @@ void apply_rlimits(const Plan& p) {
   }
 }
 
-static bool write_attr(const char* path, const std::string& value) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = write(fd, value.data(), value.size());
-  int e = errno;
-  close(fd);
-  errno = e;
-  return n == static_cast<ssize_t>(value.size());
+// One of our own /proc/self/attr files, through the private procfs
+// (procfs.h): a mount over the container's /proc/self/attr changes nothing.
+static int write_attr(const char* name, const std::string& value) {
+  return procfs_write(procfs_pid_dir(0) + "attr/" + name, value);
 }
 
 // The AppArmor profile and SELinux label the process gets at its execve
-// (runc: apparmor.ApplyProfile, selinux.SetExecLabel), through the
-// container's own /proc. The planner leaves them empty where the LSM is off.
+// (runc: apparmor.ApplyProfile, selinux.SetExecLabel). The planner leaves
+// them empty where the LSM is off.
 void apply_lsm_exec_labels(const Plan& p) {
   if (!p.apparmor_profile.empty()) {
     std::string v = "exec " + p.apparmor_profile;
-    if (!write_attr("/proc/self/attr/apparmor/exec", v) && (errno != ENOENT || !write_attr("/proc/self/attr/exec", v)))
-      fail_errno("apply AppArmor profile %s (process.apparmorProfile)", p.apparmor_profile.c_str());
+    int err = write_attr("apparmor/exec", v);
+    if (err == ENOENT) err = write_attr("exec", v);
+    if (err) fail(err, "apply AppArmor profile %s (process.apparmorProfile)", shown(p.apparmor_profile).c_str());
   }
-  if (!p.selinux_label.empty() && !write_attr("/proc/self/attr/exec", p.selinux_label))
-    fail_errno("set SELinux label %s (process.selinuxLabel)", p.selinux_label.c_str());
+  if (!p.selinux_label.empty()) {
+    if (int err = write_attr("exec", p.selinux_label)) fail(err, "set SELinux label %s (process.selinuxLabel)", shown(p.selinux_label).c_str());
+  }
 }
 
 // process.ioPriority, process.scheduler and linux.personality.
@@ -90,11 +89,8 @@ void apply_process_extras(const Plan& p) {
 
 void apply_oom_score(const Plan& p) {
   if (!(p.flags & PF_HAS_OOM)) return;
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno("oomScoreAdj: open /proc/self/oom_score_adj");
   std::string v = std::to_string(p.oom_score_adj);
-  if (write(fd, v.data(), v.size()) < 0) fail_errno("oomScoreAdj: write %s", v.c_str());
-  close(fd);
+  if (int err = procfs_write(procfs_pid_dir(0) + "oom_score_adj", v)) fail(err, "oomScoreAdj: write %s to /proc/self/oom_score_adj", v.c_str());
 }
 
 void drop_bounding_caps(const Plan& p) {
@@ -146,7 +142,7 @@ static bool is_executable(const std::string& path) {
 bool enter_cwd(const Plan& p, bool may_retry) {
   if (p.cwd.empty() || chdir(p.cwd.c_str()) == 0) return true;
   if (may_retry && (errno == EACCES || errno == EPERM)) return false;
-  fail_errno("chdir to cwd %s (process.cwd)", p.cwd.c_str());
+  fail_errno("chdir to cwd %s (process.cwd)", shown(p.cwd).c_str());
 }
 
 // As Go's exec.LookPath in runc: a name with a slash is used as it is, if it
@@ -156,8 +152,8 @@ std::string look_path(const Plan& p) {
   const std::string& name = p.args[0];
   if (name.find('/') != std::string::npos) {
     struct stat st;
-    if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", name.c_str(), name.c_str());
-    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) fail(EACCES, "exec: \"%s\"", name.c_str());
+    if (stat(name.c_str(), &st) < 0) fail_errno("exec: \"%s\": stat %s", shown(name).c_str(), shown(name).c_str());
+    if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) fail(EACCES, "exec: \"%s\"", shown(name).c_str());
     return name;
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -172,13 +168,25 @@ std::string look_path(const Plan& p) {
     if (is_executable(cand)) return cand;
     i = j + 1;
   }
-  fail(0, "exec: \"%s\": executable file not found in $PATH", name.c_str());
+  fail(0, "exec: \"%s\": executable file not found in $PATH", shown(name).c_str());
+}
+
+// The program must not be our own image: /proc/self/exe (or /proc/1/exe, the
+// init being pid 1) names the init's sealed copy until our execve, and the
+// container would run the runtime's init instead of one of its programs
+// (runc refuses it too). Checked by inode, whatever the name.
+void refuse_own_image(const std::string& exe) {
+  struct stat mine, target;
+  if (int err = procfs_stat_link(procfs_pid_dir(0), "exe", &mine)) fail(err, "stat the init's own image");
+  if (stat(exe.c_str(), &target) < 0) return;  // execve says why
+  if (mine.st_dev == target.st_dev && mine.st_ino == target.st_ino)
+    fail(0, "exec: \"%s\": refused: it is the runtime's init, not a program of the container", shown(exe).c_str());
 }
 
 // As runc (system.Eaccess after LookPath): the effective ids may execute it,
 // which the mode bits alone do not say (a noexec mount, an owner-only binary).
 void check_executable(const std::string& path) {
-  if (faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) < 0) fail_errno("exec %s", path.c_str());
+  if (faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) < 0) fail_errno("exec %s", shown(path).c_str());
 }
 
 // As runc: without HOME in the environment, the user's home directory from
@@ -224,7 +232,7 @@ void exec_process(const Plan& p, const std::string& path, const std::string& hom
   envp.push_back(nullptr);
   seccomp_before_exec(p);  // the last step before execve
   execve(path.c_str(), argv.data(), envp.data());
-  fail_errno("exec %s", path.c_str());
+  fail_errno("exec %s", shown(path).c_str());
 }
 
 }  // namespace ocits

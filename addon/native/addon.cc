@@ -24,21 +24,20 @@
 #include <linux/nsfs.h>
 #include <string>
 #include <vector>
+#include "../common/procfs.h"
 #include "../common/protocol.h"
 #include "../common/wire.h"
 #include "seccomp.h"
 #include "devices_bpf.h"
 #include "tty.h"
+#include "errors.h"
+#include "pump.h"
 
 namespace {
 
 using ocits::MsgHeader;
-
-Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
+using ocits_native::ErrnoError;
+using ocits_native::GoError;
 
 // The init runs from a sealed in-memory copy of its executable, so that no
 // process of the container can ever open the runtime's binary for writing
@@ -70,26 +69,38 @@ int SealedInit(const std::string& path, std::string* err) {
   return mfd;
 }
 
-// spawnInit(initPath, preserveFds) -> { pid, sock }
+// spawnInit(initPath, preserveFds, stdio?) -> { pid, sock }
+// stdio: [in, out, err] the container gets as 0, 1, 2 instead of ours (the
+// foreground pipes); the caller keeps and closes them.
 Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   int preserve = info[1].As<Napi::Number>().Int32Value();
   if (preserve < 0) preserve = 0;
+  int stdio[3] = {-1, -1, -1};
+  if (info.Length() > 2 && info[2].IsArray()) {
+    Napi::Array a = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < 3 && i < a.Length(); i++) stdio[i] = a.Get(i).As<Napi::Number>().Int32Value();
+  }
   std::string err;
   int img = SealedInit(path, &err);
   if (img < 0) throw Napi::Error::New(env, "prepare the init: " + err);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw ErrnoError(env, errno, "socketpair");
   int sock_no = 3 + preserve, img_no = sock_no + 1;
-  // Move both out of the way of the fds the child must get, then dup2 them in.
+  // Move everything the child gets out of the way of the fds it must get
+  // them as, then dup2 them in.
   int sock_tmp = fcntl(sv[1], F_DUPFD_CLOEXEC, img_no + 1);
   int img_tmp = fcntl(img, F_DUPFD_CLOEXEC, img_no + 1);
+  int stdio_tmp[3] = {-1, -1, -1};
+  bool dup_failed = sock_tmp < 0 || img_tmp < 0;
+  for (int i = 0; i < 3 && !dup_failed; i++)
+    if (stdio[i] >= 0 && (stdio_tmp[i] = fcntl(stdio[i], F_DUPFD_CLOEXEC, img_no + 1)) < 0) dup_failed = true;
   close(sv[1]);
-  if (sock_tmp < 0 || img_tmp < 0) {
+  if (dup_failed) {
     int e = errno;
-    if (sock_tmp >= 0) close(sock_tmp);
-    if (img_tmp >= 0) close(img_tmp);
+    for (int fd : {sock_tmp, img_tmp, stdio_tmp[0], stdio_tmp[1], stdio_tmp[2]})
+      if (fd >= 0) close(fd);
     close(sv[0]);
     throw ErrnoError(env, e, "dup");
   }
@@ -97,8 +108,10 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   posix_spawn_file_actions_init(&fa);
   // Node opens its stdio close-on-exec; the container inherits them (and the
   // preserved fds): dup2 onto itself clears FD_CLOEXEC in the child only.
-  for (int fd = 0; fd < sock_no; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  for (int fd = 0; fd < sock_no; fd++) {
+    if (fd < 3 && stdio_tmp[fd] >= 0) posix_spawn_file_actions_adddup2(&fa, stdio_tmp[fd], fd);
+    else if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  }
   posix_spawn_file_actions_adddup2(&fa, sock_tmp, sock_no);
   posix_spawn_file_actions_adddup2(&fa, img_tmp, img_no);
   posix_spawnattr_t at;
@@ -121,6 +134,8 @@ Napi::Value SpawnInit(const Napi::CallbackInfo& info) {
   posix_spawnattr_destroy(&at);
   close(sock_tmp);
   close(img_tmp);
+  for (int fd : stdio_tmp)
+    if (fd >= 0) close(fd);
   if (rc != 0) {
     close(sv[0]);
     throw ErrnoError(env, rc, "spawn the init");
@@ -380,6 +395,54 @@ Napi::Value NsType(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, type < 0 ? 0 : type);
 }
 
+// The runtime's own /proc accesses that write or decide (id maps, setgroups,
+// its capability sets, the namespaces an exec joins) go through the same
+// verified procfs handle as the init's (common/procfs.h). `pid` 0 is ourselves.
+std::string ProcName(int pid, const std::string& name) {
+  return "/proc/" + (pid > 0 ? std::to_string(pid) : std::string("self")) + "/" + name;
+}
+
+std::string ProcRel(Napi::Env env, int pid, const std::string& name) {
+  std::string dir = ocits::procfs_pid_dir(pid);
+  if (dir.empty()) throw GoError(env, errno ? errno : ENOENT, "open " + ProcName(pid, name));
+  return dir + name;
+}
+
+// procWrite(pid, name, text): the whole text in one write(2) to /proc/<pid>/<name>
+Napi::Value ProcWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string name = info[1].As<Napi::String>();
+  std::string text = info[2].As<Napi::String>();
+  if (int err = ocits::procfs_write(ProcRel(env, pid, name), text)) throw GoError(env, err, "write " + ProcName(pid, name));
+  return env.Undefined();
+}
+
+// procRead(pid, name) -> the text of /proc/<pid>/<name>
+Napi::Value ProcRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string name = info[1].As<Napi::String>();
+  std::string text;
+  if (int err = ocits::procfs_read(ProcRel(env, pid, name), &text)) throw GoError(env, err, "read " + ProcName(pid, name));
+  return Napi::String::New(env, text);
+}
+
+// procStatLink(pid, dir, name) -> { dev, ino } of the magic link /proc/<pid>/<dir>/<name>'s target
+Napi::Value ProcStatLink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = info[0].As<Napi::Number>().Int32Value();
+  std::string dir = info[1].As<Napi::String>();
+  std::string name = info[2].As<Napi::String>();
+  struct stat st;
+  if (int err = ocits::procfs_stat_link(ProcRel(env, pid, dir), name.c_str(), &st))
+    throw GoError(env, err, "stat " + ProcName(pid, dir + "/" + name));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("dev", Napi::Number::New(env, static_cast<double>(st.st_dev)));
+  out.Set("ino", Napi::Number::New(env, static_cast<double>(st.st_ino)));
+  return out;
+}
+
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   const struct scmp_version* v = seccomp_version();
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
@@ -403,6 +466,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seccompInfo", Napi::Function::New(env, ocits_native::SeccompInfo));
   exports.Set("sendSeccompListener", Napi::Function::New(env, ocits_native::SendSeccompListener));
   exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("procWrite", Napi::Function::New(env, ProcWrite));
+  exports.Set("procRead", Napi::Function::New(env, ProcRead));
+  exports.Set("procStatLink", Napi::Function::New(env, ProcStatLink));
   exports.Set("devicesProgram", Napi::Function::New(env, ocits_native::DevicesProgram));
   exports.Set("devicesAttach", Napi::Function::New(env, ocits_native::DevicesAttach));
   exports.Set("devicesDetach", Napi::Function::New(env, ocits_native::DevicesDetach));
@@ -414,6 +480,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ttyMakeRaw", Napi::Function::New(env, ocits_native::TtyMakeRaw));
   exports.Set("ttyRestore", Napi::Function::New(env, ocits_native::TtyRestore));
   exports.Set("ttyPump", Napi::Function::New(env, ocits_native::TtyPump));
+  exports.Set("stdioPump", Napi::Function::New(env, ocits_native::StdioPump));
+  exports.Set("pipe", Napi::Function::New(env, ocits_native::Pipe));
   return exports;
 }
 

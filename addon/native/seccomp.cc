@@ -23,6 +23,7 @@
 //    fall back from syscalls the profile predates (clone3, faccessat2, ...).
 #include "unixsock.h"
 #include "seccomp.h"
+#include "errors.h"
 #include "../common/wire.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -51,19 +52,6 @@
 
 namespace ocits_native {
 namespace {
-
-// strerror as Go (and so runc) words it: "no such file or directory".
-std::string ErrText(int err) {
-  std::string s = strerror(err);
-  if (s.size() > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z')) s[0] = static_cast<char>(s[0] - 'A' + 'a');
-  return s;
-}
-
-Napi::Error Fail(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, err ? what + ": " + ErrText(err) : what);
-  if (err) e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 // The runtime-spec's architecture names and libseccomp's own.
 struct Arch {
@@ -223,10 +211,10 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
   if (!g.ctx) {
     char hex[16];
     snprintf(hex, sizeof hex, "%#x", def);
-    throw Fail(env, EINVAL, std::string("seccomp: create a filter with default action ") + hex);
+    throw GoError(env, EINVAL, std::string("seccomp: create a filter with default action ") + hex);
   }
   int rc = seccomp_attr_set(g.ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if (rc < 0) throw Fail(env, -rc, "seccomp: unset the filter's no_new_privs bit");
+  if (rc < 0) throw GoError(env, -rc, "seccomp: unset the filter's no_new_privs bit");
 
   std::vector<std::string> archs = Strings(d.Get("architectures"));
   std::vector<uint32_t> tokens;
@@ -234,7 +222,7 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
     uint32_t token = ArchToken(archs[i]);
     rc = token ? seccomp_arch_add(g.ctx, token) : -EINVAL;
     if (rc < 0 && rc != -EEXIST) {
-      Napi::Error e = Fail(env, token ? -rc : 0,
+      Napi::Error e = GoError(env, token ? -rc : 0,
                            token ? "seccomp: add architecture " + archs[i]
                                  : "seccomp: architecture " + archs[i] + " is not supported by libseccomp " +
                                        std::to_string(seccomp_version()->major) + "." + std::to_string(seccomp_version()->minor) +
@@ -275,7 +263,7 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
       }
     }
     auto fail_rule = [&](int err) {
-      Napi::Error e = Fail(env, err, "seccomp: add the rule for syscall " + name);
+      Napi::Error e = GoError(env, err, "seccomp: add the rule for syscall " + name);
       e.Set("rule", Napi::Number::New(env, i));
       return e;
     };
@@ -293,7 +281,7 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
 
   std::vector<sock_filter> prog, stub;
   std::string why;
-  if (!ExportBpf(g.ctx, &prog, &why)) throw Fail(env, 0, "seccomp: " + why);
+  if (!ExportBpf(g.ctx, &prog, &why)) throw GoError(env, 0, "seccomp: " + why);
   if (d.Get("enosysStub").ToBoolean()) {
     LastSyscalls last;
     std::vector<std::string> names = Strings(d.Get("stubNames"));
@@ -307,11 +295,11 @@ Napi::Value SeccompCompile(const Napi::CallbackInfo& info) {
       if (largest > 0) last[audit][token] = largest;
       else last[audit];
     }
-    if (!EnosysStub(last, &stub, &why)) throw Fail(env, 0, "seccomp: generate the -ENOSYS stub: " + why);
+    if (!EnosysStub(last, &stub, &why)) throw GoError(env, 0, "seccomp: generate the -ENOSYS stub: " + why);
   }
   size_t total = stub.size() + prog.size();
   if (total > BPF_MAXINSNS) {
-    throw Fail(env, E2BIG, "seccomp: the filter has " + std::to_string(total) + " BPF instructions, the kernel takes at most " +
+    throw GoError(env, E2BIG, "seccomp: the filter has " + std::to_string(total) + " BPF instructions, the kernel takes at most " +
                                std::to_string(BPF_MAXINSNS));
   }
   Napi::Buffer<uint8_t> bpf = Napi::Buffer<uint8_t>::New(env, total * sizeof(sock_filter));
@@ -377,7 +365,7 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
   int pass = info[2].As<Napi::Number>().Int32Value();
   int s = ocits_native::connect_unix(path);
   // runc's words ("failed to connect with seccomp agent"): what callers match
-  if (s < 0) throw Fail(env, errno, "failed to connect with seccomp agent at " + path);
+  if (s < 0) throw GoError(env, errno, "failed to connect with seccomp agent at " + path);
   const uint8_t* data = payload.Data();
   size_t left = payload.Length();
   bool first = true;
@@ -393,7 +381,7 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
     if (n < 0) {
       int e = errno;
       close(s);
-      throw Fail(env, e, "send the seccomp fd to the agent at " + path);
+      throw GoError(env, e, "send the seccomp fd to the agent at " + path);
     }
     first = false;
     data += n;

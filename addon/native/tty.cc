@@ -1,8 +1,10 @@
 // Terminals on the runtime's side: the console socket (connected by path, or a
 // socketpair for `run`'s own), receiving the pty master, window sizes, raw
-// mode, and the copy loop between the caller's stdio and the master.
+// mode, and the copy between the caller's stdio and the master (pump.cc).
 #include "unixsock.h"
 #include "tty.h"
+#include "pump.h"
+#include "errors.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,20 +14,12 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
-#include <atomic>
-#include <memory>
 #include <string>
 #include <vector>
 
 namespace ocits_native {
 
 namespace {
-
-Napi::Error Fail(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
 
 int FdArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
 
@@ -37,7 +31,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>();
   int s = ocits_native::connect_unix(path);
-  if (s < 0) throw Fail(env, errno, "connect to the console socket " + path);
+  if (s < 0) throw ErrnoError(env, errno, "connect to the console socket " + path);
   return Napi::Number::New(env, s);
 }
 
@@ -45,7 +39,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
 Napi::Value StreamPair(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw Fail(env, errno, "socketpair");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw ErrnoError(env, errno, "socketpair");
   Napi::Array a = Napi::Array::New(env, 2);
   a.Set(0u, Napi::Number::New(env, sv[0]));
   a.Set(1u, Napi::Number::New(env, sv[1]));
@@ -61,7 +55,7 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   struct pollfd pfd = {sock, POLLIN, 0};
   int rc;
   do rc = poll(&pfd, 1, timeout); while (rc < 0 && errno == EINTR);
-  if (rc < 0) throw Fail(env, errno, "poll the console socket");
+  if (rc < 0) throw ErrnoError(env, errno, "poll the console socket");
   if (rc == 0) return env.Null();
   std::vector<char> buf(4096);
   struct iovec iov = {buf.data(), buf.size()};
@@ -77,7 +71,7 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   m.msg_controllen = sizeof ctl.b;
   ssize_t n;
   do n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) throw Fail(env, errno, "receive the pty master");
+  if (n < 0) throw ErrnoError(env, errno, "receive the pty master");
   std::vector<int> fds;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -90,8 +84,8 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   }
   if (fds.size() != 1 || (m.msg_flags & MSG_CTRUNC)) {
     for (int fd : fds) close(fd);
-    if (n == 0 && fds.empty()) throw Fail(env, EPIPE, "receive the pty master: the container init closed the console socket");
-    throw Fail(env, EPROTO, "receive the pty master: expected exactly one fd, got " + std::to_string(fds.size()));
+    if (n == 0 && fds.empty()) throw ErrnoError(env, EPIPE, "receive the pty master: the container init closed the console socket");
+    throw ErrnoError(env, EPROTO, "receive the pty master: expected exactly one fd, got " + std::to_string(fds.size()));
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", Napi::Number::New(env, fds[0]));
@@ -116,7 +110,7 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   struct winsize ws {};
   ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
   ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
-  if (ioctl(FdArg(info, 0), TIOCSWINSZ, &ws) < 0) throw Fail(env, errno, "set the terminal size");
+  if (ioctl(FdArg(info, 0), TIOCSWINSZ, &ws) < 0) throw ErrnoError(env, errno, "set the terminal size");
   return env.Undefined();
 }
 
@@ -128,7 +122,7 @@ Napi::Value TtyMakeRaw(const Napi::CallbackInfo& info) {
   if (tcgetattr(fd, &old) < 0) return env.Null();
   struct termios raw = old;
   cfmakeraw(&raw);  // as runc (containerd/console's SetRaw): output processing off too; the container's pty does it
-  if (tcsetattr(fd, TCSANOW, &raw) < 0) throw Fail(env, errno, "set the terminal to raw mode");
+  if (tcsetattr(fd, TCSANOW, &raw) < 0) throw ErrnoError(env, errno, "set the terminal to raw mode");
   return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<uint8_t*>(&old), sizeof old);
 }
 
@@ -139,125 +133,23 @@ Napi::Value TtyRestore(const Napi::CallbackInfo& info) {
   if (b.Length() != sizeof(struct termios)) throw Napi::Error::New(env, "ttyRestore: not a saved terminal state");
   struct termios t;
   memcpy(&t, b.Data(), sizeof t);
-  if (tcsetattr(FdArg(info, 0), TCSANOW, &t) < 0) throw Fail(env, errno, "restore the terminal mode");
+  if (tcsetattr(FdArg(info, 0), TCSANOW, &t) < 0) throw ErrnoError(env, errno, "restore the terminal mode");
   return env.Undefined();
 }
 
-namespace {
-
-struct PumpState {
-  int master, in, out;
-  int wake[2] = {-1, -1};
-  std::atomic<bool> finished{false};
-  int err = 0;
-  std::string what;
-};
-
-// Write everything, waiting (poll) when the fd is non-blocking and full.
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) {
-      struct pollfd q = {fd, POLLOUT, 0};
-      poll(&q, 1, 1000);
-      continue;
-    }
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-class PumpWorker : public Napi::AsyncWorker {
- public:
-  PumpWorker(Napi::Env env, std::shared_ptr<PumpState> s)
-      : Napi::AsyncWorker(env), s_(std::move(s)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  // Until the master has nothing more to say (EIO/EOF: every slave fd closed)
-  // or stop() is called. Input is buffered so that a container that does not
-  // read its terminal never blocks the copy of its output.
-  void Execute() override {
-    PumpState& s = *s_;
-    int fl = fcntl(s.master, F_GETFL);
-    if (fl >= 0) fcntl(s.master, F_SETFL, fl | O_NONBLOCK);
-    std::string pending;  // input not yet written to the master
-    char buf[16384];
-    int in = s.in;
-    for (;;) {
-      struct pollfd p[3] = {{s.master, static_cast<short>(POLLIN | (pending.empty() ? 0 : POLLOUT)), 0},
-                            {s.wake[0], POLLIN, 0},
-                            {in >= 0 && pending.size() < (1 << 20) ? in : -1, POLLIN, 0}};
-      int rc = poll(p, 3, -1);
-      if (rc < 0 && errno == EINTR) continue;
-      if (rc < 0) { s.err = errno; s.what = "poll"; break; }
-      if (p[1].revents) break;
-      if (p[0].revents & POLLNVAL) { s.err = EBADF; s.what = "read the pty master"; break; }
-      if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-        ssize_t n = read(s.master, buf, sizeof buf);
-        if (n > 0) {
-          if (!WriteAll(s.out, buf, static_cast<size_t>(n))) { s.err = errno; s.what = "write the container's output"; break; }
-          continue;  // drain the master before anything else
-        }
-        if (n == 0 || (n < 0 && errno == EIO)) break;  // the slave is closed everywhere: drained
-        if (n < 0 && errno != EAGAIN && errno != EINTR) { s.err = errno; s.what = "read the pty master"; break; }
-      }
-      if (!pending.empty() && (p[0].revents & POLLOUT)) {
-        ssize_t w = write(s.master, pending.data(), pending.size());
-        if (w > 0) pending.erase(0, static_cast<size_t>(w));
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) pending.clear();
-      }
-      if (in >= 0 && (p[2].revents & POLLNVAL)) in = -1;
-      if (in >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-        ssize_t n = read(in, buf, sizeof buf);
-        if (n > 0) pending.append(buf, static_cast<size_t>(n));
-        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) in = -1;  // no more input (as runc: no EOF sent)
-      }
-    }
-    if (fl >= 0) fcntl(s.master, F_SETFL, fl);
-    s.finished = true;
-  }
-  void OnOK() override {
-    for (int& fd : s_->wake) {
-      if (fd >= 0) close(fd);
-      fd = -1;
-    }
-    if (s_->err) deferred_.Reject(Fail(Env(), s_->err, s_->what).Value());
-    else deferred_.Resolve(Env().Undefined());
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  std::shared_ptr<PumpState> s_;
-  Napi::Promise::Deferred deferred_;
-};
-
-}  // namespace
-
 // ttyPump(master, inFd, outFd) -> { done: Promise<void>, stop(): void }
 // inFd -1: no input. The fds stay open (the caller closes them after done).
+// Until the master has nothing more to say (EIO/EOF: every slave fd closed)
+// or stop() is called; input is buffered and never sent an EOF (as runc).
 Napi::Value TtyPump(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto s = std::make_shared<PumpState>();
-  s->master = FdArg(info, 0);
-  s->in = FdArg(info, 1);
-  s->out = FdArg(info, 2);
-  if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0) throw Fail(env, errno, "pipe");
-  auto* w = new PumpWorker(env, s);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("done", w->Promise());
-  out.Set("stop", Napi::Function::New(env, [s](const Napi::CallbackInfo& i) {
-    if (s->wake[1] >= 0) {
-      if (!s->finished && write(s->wake[1], "x", 1) < 0) {}
-      close(s->wake[1]);
-      s->wake[1] = -1;
-    }
-    return i.Env().Undefined();
-  }));
-  w->Queue();
-  return out;
+  std::vector<PumpChannel> ch(2);
+  ch[0].src = FdArg(info, 0);
+  ch[0].dst = FdArg(info, 2);
+  ch[0].output = true;
+  ch[0].write_error_ends = true;
+  ch[1].src = FdArg(info, 1);
+  ch[1].dst = FdArg(info, 0);
+  return StartPump(info.Env(), std::move(ch), {});
 }
 
 }  // namespace ocits_native

@@ -8,7 +8,7 @@
  *  - empty/absent: /ocits/<id>.
  */
 import { posix } from 'node:path';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import type { CgroupMode } from './types';
 import { type Hierarchy, type SelfCgroupEntry, ownCgroupIn } from './mounts';
 
@@ -29,7 +29,7 @@ export interface InnerPath {
 export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): InnerPath {
   if (cgroupsPath === undefined || cgroupsPath === '') {
     if (!id || id.includes('/') || id === '.' || id === '..' || id.includes('\0')) {
-      throw new OcitsError('ECGROUP', `container id "${id}" cannot name a cgroup`);
+      throw new OcitsError('ECGROUP', `container id ${quoteInput(id)} cannot name a cgroup`);
     }
     return { absolute: true, rel: `ocits/${id}` };
   }
@@ -40,7 +40,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
   if (!p.startsWith('/') && p.split(':').length === 3 && !p.includes('/')) {
     throw new OcitsError(
       'EINVAL_CONFIG',
-      `${POINTER}: cgroupsPath "${p}" is in the systemd "slice:prefix:name" form: it needs the systemd cgroup driver (--systemd-cgroup)`,
+      `${POINTER}: cgroupsPath ${quoteInput(p)} is in the systemd "slice:prefix:name" form: it needs the systemd cgroup driver (--systemd-cgroup)`,
       { pointer: POINTER },
     );
   }
@@ -49,7 +49,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
     if (c === '' || c === '.') continue;
     if (c === '..') {
       if (parts.length === 0) {
-        throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath "${p}": '..' escapes the cgroup ${p.startsWith('/') ? 'root' : 'parent'}`, {
+        throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath ${quoteInput(p)}: '..' escapes the cgroup ${p.startsWith('/') ? 'root' : 'parent'}`, {
           pointer: POINTER,
         });
       }
@@ -59,7 +59,7 @@ export function parseCgroupsPath(cgroupsPath: string | undefined, id: string): I
     parts.push(c);
   }
   if (parts.length === 0) {
-    throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath "${p}": it must name a cgroup below the ${p.startsWith('/') ? 'root' : 'runtime\'s own cgroup'}`, {
+    throw new OcitsError('EINVAL_CONFIG', `invalid cgroupsPath ${quoteInput(p)}: it must name a cgroup below the ${p.startsWith('/') ? 'root' : 'runtime\'s own cgroup'}`, {
       pointer: POINTER,
     });
   }

@@ -11,7 +11,7 @@
  */
 import { constants, closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import type { LinuxResources, LinuxThrottleDevice } from '../spec/types';
 import { codeOf, errText, errnoOf, levelsBelow } from './files';
 import type { CgroupMode } from './types';
@@ -115,7 +115,7 @@ class Writer {
       return { dir, v2: true };
     }
     const pointer = `${P}/${field}`;
-    const what = this.t.mode === 'v2' ? `the cgroup v2 controller "${v2name ?? ctrl}"` : `the cgroup controller "${ctrl}"`;
+    const what = this.t.mode === 'v2' ? `the cgroup v2 controller ${quoteInput(v2name ?? ctrl)}` : `the cgroup controller ${quoteInput(ctrl)}`;
     throw new OcitsError('ECGROUP', `cannot set ${pointer}: ${what} is not available on this host (container could not join or create cgroup)`, {
       pointer,
     });
@@ -411,7 +411,7 @@ function setHugetlb(w: Writer, r: LinuxResources): void {
   const { dir, v2 } = w.where('hugetlb', 'hugepageLimits/0');
   list.forEach((h, i) => {
     const field = `hugepageLimits/${i}`;
-    if (!/^[0-9]+[KMG]B$/.test(h.pageSize)) throw invalid(`${field}/pageSize`, `invalid hugepage size "${h.pageSize}"`);
+    if (!/^[0-9]+[KMG]B$/.test(h.pageSize)) throw invalid(`${field}/pageSize`, `invalid hugepage size ${quoteInput(h.pageSize)}`);
     const base = `hugetlb.${h.pageSize}`;
     const files = v2 ? [`${base}.rsvd.max`, `${base}.max`] : [`${base}.rsvd.limit_in_bytes`, `${base}.limit_in_bytes`];
     if (!existsSync(posix.join(dir, files[1]))) {
@@ -464,7 +464,7 @@ function setUnified(w: Writer, t: ResourceTarget, r: LinuxResources): void {
   const dir = t.paths.unified;
   for (const [key, value] of entries) {
     const field = `unified/${escapePointer(key)}`;
-    if (key.includes('/') || key === '' || key === '.' || key === '..') throw invalid(field, `unified resource "${key}" must be a file name (no slashes)`);
+    if (key.includes('/') || key === '' || key === '.' || key === '..') throw invalid(field, `unified resource ${quoteInput(key)} must be a file name (no slashes)`);
     const ctrl = key.split('.')[0];
     if (ctrl !== 'cgroup') {
       const offered = existsSync(posix.join(t.bases.unified, 'cgroup.controllers'))
@@ -474,7 +474,7 @@ function setUnified(w: Writer, t: ResourceTarget, r: LinuxResources): void {
         const pointer = `${P}/${field}`;
         const hybrid = t.mode === 'hybrid' ? ' (on this hybrid host the unified hierarchy offers only: ' + (offered.filter(Boolean).join(' ') || 'none') + ')' : '';
         // a config error, in runc's words ("invalid configuration", "can't be set: controller ... not available")
-        throw new OcitsError('EINVAL_CONFIG', `invalid configuration: ${pointer}: unified resource "${key}" can't be set: controller "${ctrl}" not available${hybrid}`, { pointer });
+        throw new OcitsError('EINVAL_CONFIG', `invalid configuration: ${pointer}: unified resource ${quoteInput(key)} can't be set: controller ${quoteInput(ctrl)} not available${hybrid}`, { pointer });
       }
       w.enable(ctrl);
     }

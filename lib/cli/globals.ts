@@ -183,6 +183,6 @@ export function parseSignal(s: string): number {
     const n = SIGNALS[up.startsWith('SIG') ? up : `SIG${up}`];
     if (n !== undefined) return n;
   }
-  const { OcitsError } = require('../errors') as typeof import('../errors');
-  throw new OcitsError('EUSAGE', `unknown signal "${s}"`);
+  const { OcitsError, quoteInput } = require('../errors') as typeof import('../errors');
+  throw new OcitsError('EUSAGE', `unknown signal ${quoteInput(s)}`);
 }

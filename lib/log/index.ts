@@ -30,10 +30,14 @@
  *   project convention); without --log it does not print the logrus line as well.
  *   fatal() does not exit: the caller sets the exit code.
  *
+ * - Every message is bounded (middleCut in lib/errors.ts: the middle of an
+ *   over-long one is left out, its context and cause kept), and the stderr
+ *   line of fatal() is one line (oneLine; the log formats escape line breaks).
+ *
  * Load cost: node:fs only (plus the tiny error type).
  */
 import * as fs from 'node:fs';
-import { OcitsError } from '../errors';
+import { middleCut, OcitsError, oneLine } from '../errors';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 export type LogFormat = 'text' | 'json';
@@ -238,7 +242,7 @@ export function writeAll(fd: number, text: string): void {
 /** Write one log line if the level passes the threshold. */
 export function log(level: LogLevel, msg: string): void {
   if (RANK[level] < state.threshold) return;
-  writeAll(state.fd, formatLine(level, msg, state.format));
+  writeAll(state.fd, formatLine(level, middleCut(msg), state.format)); // the formats escape line breaks
 }
 
 export function debug(msg: string): void {
@@ -266,6 +270,6 @@ export function error(msg: string): void {
  */
 export function fatal(message: string | Error): void {
   const msg = message instanceof Error ? message.message : message;
-  if (state.fd > 2) writeAll(state.fd, formatLine('error', msg, state.format));
-  writeAll(2, `ocits: ${msg}\n`);
+  if (state.fd > 2) writeAll(state.fd, formatLine('error', middleCut(msg), state.format));
+  writeAll(2, `ocits: ${oneLine(msg)}\n`);
 }

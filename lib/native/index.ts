@@ -39,7 +39,8 @@ export interface SeccompInfo {
   actions: string[];
 }
 interface Addon {
-  spawnInit(initPath: string, preserveFds: number): { pid: number; sock: number };
+  /** stdio: what the init gets as fds 0, 1, 2 instead of the runtime's own (the caller keeps and closes them) */
+  spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; sock: number };
   /** fd, when given, travels with the message (SCM_RIGHTS) */
   send(sock: number, type: number, payload?: Buffer, fd?: number): void;
   recv(sock: number, timeoutMs: number): RecvResult | null;
@@ -62,6 +63,15 @@ interface Addon {
   sendSeccompListener(path: string, payload: Buffer, fd: number): void;
   /** CLONE_NEW* type of a namespace file (ioctl NS_GET_NSTYPE); 0: not a namespace; throws with errno when it cannot be opened */
   nsType(path: string): number;
+  /**
+   * /proc/<pid>/<name> (pid 0: the runtime itself) through the verified procfs
+   * handle (addon/common/procfs.h): never through a mount or a symlink.
+   * Errors carry errno; the message is "write /proc/PID/NAME: <reason>".
+   */
+  procWrite(pid: number, name: string, text: string): void;
+  procRead(pid: number, name: string): string;
+  /** dev and ino of a magic link's target (e.g. dir "ns", name "net"); errno 2 (ENOENT) when there is none */
+  procStatLink(pid: number, dir: string, name: string): { dev: number; ino: number };
   /** the cgroup v2 device program (struct bpf_insn[]) for lib/cgroups/devices.ts bpfInput(); the first matching rule decides */
   devicesProgram(input: { defaultAllow: boolean; rules: { type: 'b' | 'c'; major: number; minor: number; access: string; allow: boolean }[] }): Buffer;
   /** load the program and attach it to a cgroup2 dir (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI); returns the program fd (close-on-exec) */
@@ -91,6 +101,16 @@ interface Addon {
    * are left open: close the master once done settles.
    */
   ttyPump(master: number, inFd: number, outFd: number): { done: Promise<void>; stop(): void };
+  /** [read end, write end], both close-on-exec */
+  pipe(): [number, number];
+  /**
+   * Copy, in a thread-pool thread, the caller's callerIn (-1: none) to
+   * toContainer (closed at callerIn's EOF: the container reads EOF) and
+   * fromOut/fromErr to callerOut/callerErr (-1: dropped), until both outputs
+   * are at EOF or stop() is called. Takes toContainer, fromOut and fromErr
+   * (closed once done); the caller's fds are never closed or made non-blocking.
+   */
+  stdioPump(callerIn: number, toContainer: number, fromOut: number, callerOut: number, fromErr: number, callerErr: number): { done: Promise<void>; stop(): void };
 }
 
 /** build/Release, relative to both lib/native (sources under tap) and dist/lib/native. */

@@ -1,6 +1,6 @@
 /** Mirror of addon/common/protocol.h: keep both in step. */
 export const PLAN_MAGIC = 0x3150434f;
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 
 export const enum Msg {
   EOF = 0,
@@ -15,6 +15,8 @@ export const enum Msg {
   CGROUP_JOINED = 9,
   SECCOMP_FD = 10,
   SECCOMP_DONE = 11,
+  /** a first part of a large message: joined by the addon (addon/common/wire.h), never seen here */
+  CHUNK = 12,
 }
 
 export const enum PlanFlag {

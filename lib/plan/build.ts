@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcitsError } from '../errors';
-import { capMask } from '../spec/caps';
+import { inputText, OcitsError, quoteInput } from '../errors';
+import { capMask, unknownCapsWarning } from '../spec/caps';
 import type { HookName, Mount, Spec } from '../spec/types';
 import { MountExt, PlanFlag } from '../native/protocol';
 import { planTimeOffsets, planUserNamespace } from './idmap';
@@ -111,12 +111,12 @@ function toU64(v: number): bigint {
 function cgroupMounts(m: Mount, i: number, flags: number, attrs: { attrSet: number; attrClr: number }, ctx: PlanContext): PlanMount[] {
   const dest = m.destination;
   if (!ctx.cgroupHierarchies) {
-    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], ...attrs }];
+    return [{ source: 'cgroup2', destination: dest, fstype: 'cgroup2', data: '', flags, ext: 0, propagation: [], ...attrs, index: i }];
   }
   const none = { attrSet: 0, attrClr: 0 };
   const perMount = flags & ~MS.RDONLY;
   const out: PlanMount[] = [
-    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], ...none },
+    { source: 'tmpfs', destination: dest, fstype: 'tmpfs', data: 'mode=755', flags: perMount, ext: 0, propagation: [], ...none, index: i },
   ];
   for (const h of ctx.cgroupHierarchies) {
     out.push({
@@ -128,13 +128,13 @@ function cgroupMounts(m: Mount, i: number, flags: number, attrs: { attrSet: numb
       ext: MountExt.BIND,
       propagation: [],
       ...none,
+      index: i,
     });
   }
   // last, over the whole tree: ro, and the recursive options
   if (flags & MS.RDONLY || attrs.attrSet || attrs.attrClr) {
-    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], ...attrs });
+    out.push({ source: '', destination: dest, fstype: '', data: '', flags: MS.REMOUNT | MS.BIND | flags, ext: 0, propagation: [], ...attrs, index: i });
   }
-  void i;
   return out;
 }
 
@@ -145,7 +145,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
     const ptr = `/mounts/${i}`;
     const dest = path.posix.resolve('/', m.destination);
     const opts = parseMountOptions(m.options);
-    if (opts.unsupported.length) throw unsupported(`${ptr}/options`, `mount option "${opts.unsupported[0]}"`);
+    if (opts.unsupported.length) throw unsupported(`${ptr}/options`, `mount option ${quoteInput(opts.unsupported[0])}`);
     if (m.uidMappings || m.gidMappings) throw unsupported(`${ptr}/uidMappings`, 'an idmapped mount');
     const bind = m.type === 'bind' || (opts.flags & MS.BIND) !== 0;
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
@@ -158,7 +158,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
     if (bind) {
       if (!source) throw invalid(`${ptr}/source`, 'a bind mount needs a source');
       source = path.resolve(ctx.bundle, source);
-      if (!fs.existsSync(source)) throw invalid(`${ptr}/source`, `mount source ${source} does not exist`);
+      if (!fs.existsSync(source)) throw invalid(`${ptr}/source`, `mount source ${inputText(source)} does not exist`);
       if (dest === '/dev') bindsDev = true;
     } else if (!m.type) {
       throw invalid(`${ptr}/type`, 'is required for a mount that is not a bind mount');
@@ -174,6 +174,7 @@ function planMounts(spec: Spec, ctx: PlanContext, mountLabel: string): { mounts:
       propagation: opts.propagation,
       attrSet: opts.attrSet,
       attrClr: opts.attrClr,
+      index: i,
     });
   });
   return { mounts, bindsDev };
@@ -184,9 +185,9 @@ function planDevices(spec: Spec): PlanDevice[] {
   for (const d of DEFAULT_DEVICES) byPath.set(d.path, d);
   (spec.linux?.devices ?? []).forEach((d, i) => {
     const ptr = `/linux/devices/${i}`;
-    if (!path.posix.isAbsolute(d.path)) throw invalid(`${ptr}/path`, `device path ${JSON.stringify(d.path)} must be absolute`);
+    if (!path.posix.isAbsolute(d.path)) throw invalid(`${ptr}/path`, `device path ${quoteInput(d.path)} must be absolute`);
     if (d.type !== 'p' && (d.major === undefined || d.minor === undefined)) {
-      throw invalid(ptr, `device ${d.path} of type "${d.type}" needs major and minor`);
+      throw invalid(ptr, `device ${inputText(d.path)} of type ${quoteInput(d.type)} needs major and minor`);
     }
     byPath.set(d.path, {
       path: path.posix.normalize(d.path),
@@ -245,7 +246,7 @@ export function planHooks(spec: Spec): { hookPoints: number; createContainer: Pl
     return list.map((h, i) => {
       const ptr = `/hooks/${name}/${i}`;
       if (typeof h?.path !== 'string' || !h.path) throw invalid(`${ptr}/path`, 'is required');
-      if (!path.posix.isAbsolute(h.path)) throw invalid(`${ptr}/path`, `hook path ${JSON.stringify(h.path)} must be absolute`);
+      if (!path.posix.isAbsolute(h.path)) throw invalid(`${ptr}/path`, `hook path ${quoteInput(h.path)} must be absolute`);
       for (const k of ['args', 'env'] as const) {
         const v = h[k];
         if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw invalid(`${ptr}/${k}`, 'must be an array of strings');
@@ -286,12 +287,12 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   const seen = new Set<string>();
   (linux.namespaces ?? []).forEach((ns, i) => {
     const ptr = `/linux/namespaces/${i}`;
-    if (seen.has(ns.type)) throw invalid(`${ptr}/type`, `namespace "${ns.type}" is listed twice`);
+    if (seen.has(ns.type)) throw invalid(`${ptr}/type`, `namespace ${quoteInput(ns.type)} is listed twice`);
     seen.add(ns.type);
     const bit = CLONE[ns.type as keyof typeof CLONE];
-    if (bit === undefined) throw invalid(`${ptr}/type`, `unknown namespace type "${ns.type}"`);
+    if (bit === undefined) throw invalid(`${ptr}/type`, `unknown namespace type ${quoteInput(ns.type)}`);
     if (ns.path) {
-      if (!path.posix.isAbsolute(ns.path)) throw invalid(`${ptr}/path`, `namespace path ${JSON.stringify(ns.path)} must be absolute`);
+      if (!path.posix.isAbsolute(ns.path)) throw invalid(`${ptr}/path`, `namespace path ${quoteInput(ns.path)} must be absolute`);
       joins.push({ type: bit, path: ns.path });
     } else {
       cloneFlags |= bit;
@@ -351,16 +352,16 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
   let rootPropagation = 0;
   if (linux.rootfsPropagation) {
     const v = PROPAGATION[linux.rootfsPropagation];
-    if (v === undefined) throw invalid('/linux/rootfsPropagation', `unknown propagation "${linux.rootfsPropagation}"`);
+    if (v === undefined) throw invalid('/linux/rootfsPropagation', `unknown propagation ${quoteInput(linux.rootfsPropagation)}`);
     rootPropagation = v;
   }
 
   const seenRlimits = new Set<string>();
   const rlimits = (proc.rlimits ?? []).map((r, i) => {
     const resource = RLIMITS[r.type];
-    if (resource === undefined) throw invalid(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
+    if (resource === undefined) throw invalid(`/process/rlimits/${i}/type`, `unknown rlimit ${quoteInput(r.type)}`);
     // config.md: duplicated entries MUST be an error
-    if (seenRlimits.has(r.type)) throw invalid(`/process/rlimits/${i}/type`, `rlimit "${r.type}" is listed twice`);
+    if (seenRlimits.has(r.type)) throw invalid(`/process/rlimits/${i}/type`, `rlimit ${quoteInput(r.type)} is listed twice`);
     seenRlimits.add(r.type);
     const soft = toU64(r.soft);
     const hard = toU64(r.hard);
@@ -377,7 +378,8 @@ export function buildPlan(spec: Spec, rootfs: string, ctx: PlanContext): InitPla
     for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
       caps[set] = capMask(proc.capabilities[set] ?? [], `/process/capabilities/${set}`, { unknown: 'ignore', ignored });
     }
-    if (ignored.length) ctx.warnings?.push(`ignoring unknown or unavailable capabilities: [${[...new Set(ignored)].sort().join(' ')}]`);
+    const warning = unknownCapsWarning(ignored);
+    if (warning) ctx.warnings?.push(warning);
   }
   if (proc.oomScoreAdj !== undefined) flags |= PlanFlag.HAS_OOM;
   const user = proc.user ?? { uid: 0, gid: 0 };

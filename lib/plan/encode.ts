@@ -83,6 +83,7 @@ export function encodePlan(p: InitPlan): Buffer {
     for (const f of m.propagation) w.u64(f);
     w.u64(m.attrSet);
     w.u64(m.attrClr);
+    w.u32(m.index);
   }
   w.u32(p.devices.length);
   for (const d of p.devices) {

@@ -7,6 +7,7 @@
 import { OcitsError } from '../errors';
 import { PlanFlag } from '../native/protocol';
 import type { Process, Spec } from '../spec/types';
+import { nulBytePointer } from '../spec/validate';
 import { buildPlan } from './build';
 import type { InitPlan } from './types';
 
@@ -73,6 +74,8 @@ export function overrideProcess(base: Process | undefined, o: ExecOverrides): Pr
 
 /** runc's validateProcessSpec, with the field named. */
 export function checkExecProcess(p: Process): void {
+  const nul = nulBytePointer(p);
+  if (nul) throw new OcitsError('EINVAL_CONFIG', `invalid process: ${nul}: must not contain a NUL byte`, { pointer: nul });
   if (!p.cwd) throw new OcitsError('EINVAL_CONFIG', 'invalid process: /cwd: Cwd property must not be empty', { pointer: '/cwd' });
   if (!p.cwd.startsWith('/')) throw new OcitsError('EINVAL_CONFIG', 'invalid process: /cwd: Cwd must be an absolute path', { pointer: '/cwd' });
   if (!p.args?.length) throw new OcitsError('EINVAL_CONFIG', 'invalid process: /args: args must not be empty', { pointer: '/args' });

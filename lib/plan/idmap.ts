@@ -3,12 +3,15 @@
  * before any process exists (every problem named by its JSON pointer), and
  * the text the parent writes to /proc/PID/{uid,gid}_map. Pure.
  */
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import type { LinuxIDMapping, Spec } from '../spec/types';
 
 function invalid(pointer: string, what: string): OcitsError {
   return new OcitsError('EINVAL_CONFIG', `invalid config: ${pointer}: ${what}`, { pointer });
 }
+
+/** The most ranges an id map may have (the kernel's UID_GID_MAP_MAX_EXTENTS, since Linux 4.15). */
+export const MAX_RANGES = 340;
 
 /** Ids are u32; (u32)-1 is no id (the kernel refuses it as a start). */
 const ID_LIMIT = 0x100000000;
@@ -21,12 +24,14 @@ export function mappingsField(kind: IdKind): string {
 }
 
 /**
- * Each range well formed (size >= 1, both ends inside u32), and no two ranges
- * overlapping on either side (the kernel refuses both).
+ * At most 340 ranges, each well formed (size >= 1, both ends inside u32), and
+ * no two ranges overlapping on either side (the kernel refuses all three).
  */
 export function checkMappings(list: readonly LinuxIDMapping[] | undefined, kind: IdKind): void {
   const field = mappingsField(kind);
   const maps = list ?? [];
+  // First: the kernel takes no more (UID_GID_MAP_MAX_EXTENTS), and the overlap check below is quadratic.
+  if (maps.length > MAX_RANGES) throw invalid(field, `${maps.length} ranges: the kernel takes at most ${MAX_RANGES}`);
   maps.forEach((m, i) => {
     const ptr = `${field}/${i}`;
     for (const k of ['containerID', 'hostID', 'size'] as const) {
@@ -142,7 +147,7 @@ export function planTimeOffsets(spec: Spec): { clock: number; secs: bigint; nano
   for (const [name, o] of Object.entries(offsets)) {
     const ptr = `/linux/timeOffsets/${name}`;
     const clock = TIME_CLOCKS[name];
-    if (clock === undefined) throw invalid(ptr, `unknown clock "${name}" (monotonic or boottime)`);
+    if (clock === undefined) throw invalid(ptr, `unknown clock ${quoteInput(name)} (monotonic or boottime)`);
     if (!o) continue;
     const secs = o.secs ?? 0;
     const nanos = o.nanosecs ?? 0;

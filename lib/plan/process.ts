@@ -5,9 +5,10 @@
  * that reading the runtime's own namespaces and limits from /proc.
  */
 import * as fs from 'node:fs';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import { capNames } from '../spec/caps';
 import type { Spec } from '../spec/types';
+import { native } from '../native';
 import { PlanFlag } from '../native/protocol';
 import type { InitPlan } from './types';
 
@@ -52,7 +53,7 @@ export function processExtras(spec: Spec): Extras {
   const io = spec.process?.ioPriority;
   if (io) {
     const cls = IOPRIO_CLASS[io.class];
-    if (cls === undefined) throw invalid('/process/ioPriority/class', `unknown class "${io.class}"`);
+    if (cls === undefined) throw invalid('/process/ioPriority/class', `unknown class ${quoteInput(io.class)}`);
     const prio = io.priority ?? 0;
     if (!Number.isInteger(prio) || prio < 0 || prio > 7) throw invalid('/process/ioPriority/priority', 'must be an integer from 0 to 7');
     out.ioprio = (cls << 13) | prio;
@@ -61,7 +62,7 @@ export function processExtras(spec: Spec): Extras {
   const s = spec.process?.scheduler;
   if (s) {
     const policy = SCHED_POLICY[s.policy];
-    if (policy === undefined) throw invalid('/process/scheduler/policy', `unknown policy "${s.policy}"`);
+    if (policy === undefined) throw invalid('/process/scheduler/policy', `unknown policy ${quoteInput(s.policy)}`);
     const nice = s.nice ?? 0;
     if (nice < -20 || nice > 19) throw invalid('/process/scheduler/nice', 'must be from -20 to 19');
     const priority = s.priority ?? 0;
@@ -73,7 +74,7 @@ export function processExtras(spec: Spec): Extras {
     let flags = 0;
     (s.flags ?? []).forEach((f, i) => {
       const bit = SCHED_FLAG[f];
-      if (bit === undefined) throw invalid(`/process/scheduler/flags/${i}`, `unknown flag "${f}"`);
+      if (bit === undefined) throw invalid(`/process/scheduler/flags/${i}`, `unknown flag ${quoteInput(f)}`);
       flags |= bit;
     });
     if (policy === SCHED_POLICY.SCHED_DEADLINE) {
@@ -97,7 +98,7 @@ export function processExtras(spec: Spec): Extras {
   const p = spec.linux?.personality;
   if (p) {
     const domain = PERSONALITY[p.domain ?? 'LINUX'];
-    if (domain === undefined) throw invalid('/linux/personality/domain', `unknown domain "${p.domain}"`);
+    if (domain === undefined) throw invalid('/linux/personality/domain', `unknown domain ${quoteInput(p.domain)}`);
     if (p.flags?.length) {
       throw new OcitsError('ENOTSUP', 'unsupported config: /linux/personality/flags: personality flags are not supported (as runc)', {
         pointer: '/linux/personality/flags',
@@ -147,13 +148,13 @@ export function checkSysctls(spec: Spec): void {
     }
     if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
       if (!ns.has('ipc') || (ns.get('ipc') && sameFile(ns.get('ipc')!, '/proc/self/ns/ipc'))) {
-        throw invalid(ptr, `sysctl "${key}" is not allowed in the host's ipc namespace`);
+        throw invalid(ptr, `sysctl ${quoteInput(key)} is not allowed in the host's ipc namespace`);
       }
       continue;
     }
     if (key.startsWith('net.')) {
       if (!ns.has('network') || (ns.get('network') && sameFile(ns.get('network')!, '/proc/self/ns/net'))) {
-        throw invalid(ptr, `sysctl "${key}" is not allowed in the host's network namespace`);
+        throw invalid(ptr, `sysctl ${quoteInput(key)} is not allowed in the host's network namespace`);
       }
       continue;
     }
@@ -161,7 +162,7 @@ export function checkSysctls(spec: Spec): void {
       if (key === 'kernel.domainname') continue;
       if (key === 'kernel.hostname') throw invalid(ptr, 'sysctl "kernel.hostname" conflicts with the hostname field');
     }
-    throw invalid(ptr, `sysctl "${key}" is not in a separate kernel namespace`);
+    throw invalid(ptr, `sysctl ${quoteInput(key)} is not in a separate kernel namespace`);
   }
 }
 
@@ -204,10 +205,11 @@ function hasCapSysResource(): boolean {
 
 /**
  * config.md: capabilities that cannot be granted SHOULD NOT fail the
- * container. What the runtime itself lacks in its bounding set (a host fact)
- * is dropped from every set of the plan, with one warning naming them.
+ * container. What the runtime itself lacks in its bounding set (a host fact,
+ * read through the verified procfs handle: it decides the container's
+ * capabilities) is dropped from every set of the plan, with one warning naming them.
  */
-export function dropUngrantableCaps(caps: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', bigint>, status = fs.readFileSync('/proc/self/status', 'utf8')): string | undefined {
+export function dropUngrantableCaps(caps: Record<'bounding' | 'effective' | 'permitted' | 'inheritable' | 'ambient', bigint>, status = native().procRead(0, 'status')): string | undefined {
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
   if (!m) return undefined;
   const own = BigInt(`0x${m[1]}`);

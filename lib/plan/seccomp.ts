@@ -32,7 +32,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import * as log from '../log';
 import { native, type SeccompCompileInput } from '../native';
 import { exactIntegers } from '../spec/exactints';
@@ -125,7 +125,7 @@ function invalid(pointer: string, what: string): OcitsError {
 function actionValue(name: string, errnoRet: number | undefined, ptr: string, errnoPtr: string): number {
   const base = SCMP_ACT[name];
   if (base === undefined || !Object.prototype.hasOwnProperty.call(SCMP_ACT, name)) {
-    throw invalid(ptr, `unknown seccomp action ${JSON.stringify(name)} (one of ${Object.keys(SCMP_ACT).join(', ')})`);
+    throw invalid(ptr, `unknown seccomp action ${quoteInput(name)} (one of ${Object.keys(SCMP_ACT).join(', ')})`);
   }
   const takesErrno = name === 'SCMP_ACT_ERRNO' || name === 'SCMP_ACT_TRACE';
   if (errnoRet !== undefined) {
@@ -156,7 +156,7 @@ export function seccompInput(s: LinuxSeccomp, opts: SeccompOptions = {}): Seccom
 
   const architectures: string[] = [];
   (s.architectures ?? []).forEach((a, i) => {
-    if (!SPEC_ARCHS.includes(a)) throw invalid(`${P}/architectures/${i}`, `unknown seccomp architecture ${JSON.stringify(a)}`);
+    if (!SPEC_ARCHS.includes(a)) throw invalid(`${P}/architectures/${i}`, `unknown seccomp architecture ${quoteInput(a)}`);
     architectures.push(a);
   });
 
@@ -174,7 +174,7 @@ export function seccompInput(s: LinuxSeccomp, opts: SeccompOptions = {}): Seccom
         throw invalid(`${aptr}/index`, `syscalls have at most 6 arguments (index 0 to 5), not ${a.index}`);
       }
       const op = Object.prototype.hasOwnProperty.call(SCMP_CMP, a.op) ? SCMP_CMP[a.op] : undefined;
-      if (op === undefined) throw invalid(`${aptr}/op`, `unknown seccomp operator ${JSON.stringify(a.op)} (one of ${Object.keys(SCMP_CMP).join(', ')})`);
+      if (op === undefined) throw invalid(`${aptr}/op`, `unknown seccomp operator ${quoteInput(a.op)} (one of ${Object.keys(SCMP_CMP).join(', ')})`);
       return {
         index: a.index,
         op,
@@ -200,7 +200,7 @@ export function seccompInput(s: LinuxSeccomp, opts: SeccompOptions = {}): Seccom
   const supported = opts.supportedFlags;
   (s.flags ?? []).forEach((f, i) => {
     const known = KNOWN_FLAGS.find(([name]) => name === f);
-    if (!known) throw invalid(`${P}/flags/${i}`, `unknown seccomp flag ${JSON.stringify(f)}`);
+    if (!known) throw invalid(`${P}/flags/${i}`, `unknown seccomp flag ${quoteInput(f)}`);
     if (supported && !supported.includes(f)) throw invalid(`${P}/flags/${i}`, `seccomp flag ${f} is not supported by this kernel`);
     if (known[1] === SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV && !notify) return;
     flags |= known[1];

@@ -11,6 +11,8 @@ export interface PlanMount {
   /** recursive options (rro, ...): mount_setattr(AT_RECURSIVE) attr_set / attr_clr; 0/0: none */
   attrSet: number;
   attrClr: number;
+  /** the config mount it comes from (/mounts/N), for the init's errors */
+  index: number;
 }
 
 export interface PlanDevice {

@@ -26,6 +26,7 @@ import { writeIdMaps } from './idmap';
 import { passedFds } from './fds';
 import { checkNamespacePaths } from './namespaces';
 import { sendToAgent } from './seccomp';
+import { pipedStdio, type PipedStdio } from './stdio';
 import { checkTerminal, consoleSocketFor } from './tty';
 import { rfc3339Nano } from './status';
 
@@ -39,7 +40,11 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
-  /** `run` without -d: a terminal is the caller's (no console socket); Created.console receives its master */
+  /**
+   * `run` without -d: a terminal is the caller's (no console socket;
+   * Created.console receives its master); without a terminal the process gets
+   * pipes, copied to and from the caller's stdio (Created.stdio)
+   */
   foreground?: boolean;
 }
 
@@ -49,6 +54,8 @@ export interface Created {
   spec: Spec;
   /** foreground with process.terminal: the socket the pty master waits on (the caller receives and closes it) */
   console?: number;
+  /** foreground without a terminal: the copy of the process's pipes, running (the caller finishes it) */
+  stdio?: PipedStdio;
 }
 
 /** How long the init may take to report each step (mounts on a slow disk, a big rootfs bind). */
@@ -166,9 +173,6 @@ function storedHooks(spec: Spec): StoredState['hooks'] {
 /** Stands for the pid in the states the init's own hooks get (addon/init/main.cc replaces it). */
 const PID_MARKER = '"@PID@"';
 
-/** What one message to the init may carry (the socket's default send buffer, 208 KiB, less its overhead). */
-const MAX_HOOK_STATES = 200_000;
-
 /**
  * At the init's hook point: prestart then createRuntime (status "creating",
  * the init's host pid); the reply carries the states the init hands to its
@@ -183,11 +187,7 @@ function createHooks(spec: Spec, state: StoredState, pid: number): Buffer {
   // runtime.md State: hooks run in the container's namespaces see the pid as
   // the container sees it; the init puts its own in place of this marker.
   const forInit = (s: object) => JSON.stringify(s).replace(`"pid":${pid},`, `"pid":${PID_MARKER},`);
-  const out = Buffer.concat([Buffer.from(forInit(creating)), Buffer.from([0]), Buffer.from(forInit(created))]);
-  if (out.length > MAX_HOOK_STATES) {
-    throw new OcitsError('ENOTSUP', `the container's state is too large to hand to its createContainer and startContainer hooks (${out.length} bytes for both states, at most ${MAX_HOOK_STATES}): make the annotations smaller`);
-  }
-  return out;
+  return Buffer.concat([Buffer.from(forInit(creating)), Buffer.from([0]), Buffer.from(forInit(created))]);
 }
 
 function frozenCgroup(cg: CgroupManager): OcitsError {
@@ -258,6 +258,7 @@ export function create(o: CreateOptions): Created {
   // pair in the foreground), closed here once it went with the plan.
   let consoleFd = -1;
   let consoleOurs = -1;
+  let stdio: PipedStdio | undefined;
   try {
     lock = Lock.acquire(store.dir(o.id));
     const state: StoredState = {
@@ -304,7 +305,12 @@ export function create(o: CreateOptions): Created {
       consoleFd = c.initEnd;
       consoleOurs = c.ours ?? -1;
     }
-    const spawned = n.spawnInit(initPath(), fds.count);
+    if (o.foreground && !terminal) {
+      stdio = pipedStdio();
+      undo.push(() => stdio?.abort());
+    }
+    const spawned = n.spawnInit(initPath(), fds.count, stdio?.child);
+    stdio?.attach();
     sock = spawned.sock;
     stage1 = spawned.pid;
     initSpawned = true;
@@ -357,7 +363,7 @@ export function create(o: CreateOptions): Created {
     store.write(state);
     const consoleEnd = consoleOurs >= 0 ? consoleOurs : undefined;
     consoleOurs = -1;
-    return { pid, state, spec, console: consoleEnd };
+    return { pid, state, spec, console: consoleEnd, stdio };
   } catch (e) {
     for (const step of undo.reverse()) {
       try {

@@ -6,7 +6,7 @@
  */
 import { loadManager, type CgroupManager } from '../cgroups';
 import { oomKillCount, statsJSON } from '../cgroups/stats';
-import { OcitsError } from '../errors';
+import { OcitsError, quoteInput } from '../errors';
 import * as log from '../log';
 import { Store, type StoredState } from '../state/store';
 import { statusOf } from './status';
@@ -42,7 +42,7 @@ export function parseDuration(s: string): number {
     total += Number(m[1]) * units[m[2]];
     pos = re.lastIndex;
   }
-  if (!s || pos !== s.length) throw new OcitsError('EUSAGE', `invalid value "${s}" for flag -interval: parse error`);
+  if (!s || pos !== s.length) throw new OcitsError('EUSAGE', `invalid value ${quoteInput(s)} for flag -interval: parse error`);
   return total;
 }
 

@@ -6,7 +6,8 @@
  * capabilities, rlimits, the container's seccomp filter, env and cwd.
  *
  * In the foreground ocits is the process's parent (a child subreaper),
- * forwards signals and returns its exit code; with --detach the runtime
+ * forwards signals, copies its stdio pipes (or its pty) and returns its exit
+ * code; with --detach the runtime
  * exits as soon as the process runs, and the process is left to the caller's
  * subreaper (containerd's shim, conmon).
  */
@@ -30,6 +31,7 @@ import { passedFds } from './fds';
 import { sendToAgent } from './seccomp';
 import { forwardSignals, NO_FORWARDING } from './signals';
 import { statusOf } from './status';
+import { pipedStdio, type PipedStdio } from './stdio';
 import { attachTerminal, callerWindowSize, checkTerminal, consoleSocketFor, receiveMaster, type AttachedTerminal } from './tty';
 
 export interface ExecOptions extends ExecOverrides {
@@ -62,21 +64,24 @@ const NS_FILES: [string, number][] = [
   ['time', CLONE.time],
 ];
 
-/** Every namespace of the init that is not the runtime's own. */
+/**
+ * Every namespace of the init that is not the runtime's own: it decides what
+ * the process joins, so read through the verified procfs handle.
+ */
 function namespacesOf(pid: number): { type: number; path: string }[] {
+  const n = native();
   const joins: { type: number; path: string }[] = [];
   for (const [file, type] of NS_FILES) {
-    const theirs = `/proc/${pid}/ns/${file}`;
-    let a: fs.Stats;
-    let b: fs.Stats;
+    let a: { dev: number; ino: number };
+    let b: { dev: number; ino: number };
     try {
-      a = fs.statSync(theirs);
-      b = fs.statSync(`/proc/self/ns/${file}`);
+      a = n.procStatLink(pid, 'ns', file);
+      b = n.procStatLink(0, 'ns', file);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(`/proc/${pid}`)) continue; // a kernel without it
+      if ((e as { errno?: number }).errno === 2 && fs.existsSync(`/proc/${pid}`)) continue; // a kernel without it
       throw new OcitsError('ESTATE', `cannot exec in a stopped container`, { cause: e });
     }
-    if (a.ino !== b.ino || a.dev !== b.dev) joins.push({ type, path: theirs });
+    if (a.ino !== b.ino || a.dev !== b.dev) joins.push({ type, path: `/proc/${pid}/ns/${file}` });
   }
   return joins;
 }
@@ -149,10 +154,16 @@ export async function exec(o: ExecOptions): Promise<number> {
   // our own whose other end brings us the master.
   const consoleSock = proc.terminal ? consoleSocketFor(o.consoleSocket) : undefined;
   let ours = consoleSock?.ours ?? -1;
+  // In the foreground without a terminal: pipes, copied (as runc); --detach passes the caller's fds.
+  let stdio: PipedStdio | undefined;
   let spawned: { pid: number; sock: number };
   try {
-    spawned = n.spawnInit(initPath(), fds.count);
+    if (!o.detach && !proc.terminal) stdio = pipedStdio();
+    spawned = n.spawnInit(initPath(), fds.count, stdio?.child);
+    stdio?.attach();
   } catch (e) {
+    stdio?.abort();
+    signals.stop();
     if (consoleSock) n.close(consoleSock.initEnd);
     if (ours >= 0) n.close(ours);
     throw e;
@@ -215,6 +226,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     }
     if (stage1) n.waitpid(stage1);
     if (pid && !o.detach) n.waitpid(pid);
+    stdio?.abort();
     throw e;
   } finally {
     n.close(sock);
@@ -232,6 +244,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   } finally {
     signals.stop();
     await tty?.finish();
+    await stdio?.finish();
   }
   return r.code ?? 255;
 }

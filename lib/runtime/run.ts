@@ -59,6 +59,8 @@ export async function run(o: RunOptions): Promise<number> {
     if (tty) await tty.finish(0);
     else if (master >= 0) n.close(master);
     if (!o.keep) del(o.root, o.id, true); // as runc: --keep keeps it, failed or not
+    if (o.keep) c.stdio?.abort(); // it lives on, holding its pipes
+    else await c.stdio?.finish(); // what it wrote before it was killed
     throw e;
   }
   log.step(`run ${o.id}: started`);
@@ -75,8 +77,9 @@ export async function run(o: RunOptions): Promise<number> {
         log.step(`run ${o.id}: deleted`);
       }
     } finally {
-      // Everything of the container is gone: what is left in the pty is its last output.
+      // Everything of the container is gone: what is left in the pty or the pipes is its last output.
       await tty?.finish();
+      await c.stdio?.finish();
     }
   }
   return r.code ?? 255;

@@ -13,7 +13,7 @@
  * build runc's warning text from that list with unknownCapsWarning().
  */
 import * as fs from 'node:fs';
-import { OcitsError } from '../errors';
+import { inputText, OcitsError, quoteInput } from '../errors';
 
 /** Capability names, indexed by number. */
 export const CAPABILITIES: readonly string[] = Object.freeze([
@@ -117,7 +117,7 @@ export function capMask(names: readonly string[], pointer: string, opts: CapMask
     if (n === undefined) {
       if (policy === 'error') {
         const p = `${pointer}/${i}`;
-        throw new OcitsError('EINVAL_CONFIG', `invalid config: ${p}: unknown capability ${JSON.stringify(name)}`, {
+        throw new OcitsError('EINVAL_CONFIG', `invalid config: ${p}: unknown capability ${quoteInput(name)}`, {
           pointer: p,
         });
       }
@@ -149,5 +149,5 @@ export function capNames(mask: bigint): string[] {
 export function unknownCapsWarning(ignored: readonly string[]): string | undefined {
   if (ignored.length === 0) return undefined;
   const list = [...new Set(ignored)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return `ignoring unknown or unavailable capabilities: [${list.join(' ')}]`;
+  return `ignoring unknown or unavailable capabilities: [${list.map((n) => inputText(n)).join(' ')}]`;
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OcitsError } from '../errors';
+import { inputText, OcitsError } from '../errors';
 import type { Features, Spec, State } from './types';
 import { checkOciVersion } from './version';
 
@@ -248,7 +248,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 function fail(e: SchemaError): never {
-  throw new OcitsError('EINVAL_CONFIG', `invalid config: ${e.pointer}: ${e.message}`, { pointer: e.pointer });
+  // a pointer carries the config's own keys: echoed as input (one line, bounded)
+  throw new OcitsError('EINVAL_CONFIG', `invalid config: ${inputText(e.pointer, 256)}: ${e.message}`, { pointer: e.pointer });
 }
 
 /**
@@ -275,8 +276,34 @@ function linuxRequirements(spec: Spec): SchemaError | undefined {
 }
 
 /**
+ * The first string (a value or a key) holding a NUL byte, as a JSON pointer
+ * under `base`: the kernel takes strings up to their first NUL, so a
+ * destination "/dev/shm\u0000/../../x" would mean something else to it than
+ * to every check made on the whole string. Undefined when there is none.
+ */
+export function nulBytePointer(x: unknown, base = ''): string | undefined {
+  if (typeof x === 'string') return x.includes('\0') ? base || '/' : undefined;
+  if (typeof x !== 'object' || x === null) return undefined;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const p = nulBytePointer(x[i], `${base}/${i}`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(x)) {
+    const at = `${base}/${escapePointerToken(k)}`;
+    if (k.includes('\0')) return at;
+    const p = nulBytePointer(v, at);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/**
  * Validate a parsed config.json against the runtime-spec 1.2 schemas, its
- * ociVersion (1.0.0 to 1.2.x) and the Linux requirements; return it typed.
+ * ociVersion (1.0.0 to 1.2.x), the Linux requirements and that no string
+ * holds a NUL byte; return it typed.
  * Throws OcitsError EINVAL_CONFIG with one line and err.pointer set.
  */
 export function validateConfig(obj: unknown): Spec {
@@ -286,6 +313,8 @@ export function validateConfig(obj: unknown): Spec {
   if (typeof obj.ociVersion === 'string') checkOciVersion(obj.ociVersion);
   const err = schemaError(validators().validateConfig, obj);
   if (err) fail(err);
+  const nul = nulBytePointer(obj);
+  if (nul) fail({ pointer: nul, message: 'must not contain a NUL byte' });
   const spec = obj as unknown as Spec;
   const linuxErr = linuxRequirements(spec);
   if (linuxErr) fail(linuxErr);
@@ -347,8 +376,9 @@ export function loadConfig(bundleDir: string): Spec {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    const reason = (err as Error).message.replace(/\s*\n\s*/g, ' ');
-    throw new OcitsError('EINVAL_CONFIG', `invalid config: config.json is not valid JSON: ${reason}${jsonPosition(text, reason)}`, {
+    // V8's reason quotes a piece of the text: echoed as input (its bytes escaped, one line)
+    const raw = (err as Error).message;
+    throw new OcitsError('EINVAL_CONFIG', `invalid config: config.json is not valid JSON: ${inputText(raw, 256)}${jsonPosition(text, raw)}`, {
       pointer: '/',
       cause: err,
     });

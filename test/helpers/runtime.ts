@@ -26,6 +26,10 @@ export interface RunResult {
 export interface RtOptions {
   /** written to the runtime's stdin (which is /dev/null otherwise) */
   input?: string | Buffer
+  /** an fd of the test (a host file, say) as the runtime's stdin, instead of input */
+  stdinFd?: number
+  /** an fd of the test as the runtime's stdout (RunResult.stdout is then '') */
+  stdoutFd?: number
   /** extra environment (undefined values remove a variable) */
   env?: Record<string, string | undefined>
   /** ms before the runtime is SIGKILLed; default 30000 */
@@ -161,9 +165,9 @@ export function runtime(t: Test, ropts: RuntimeOptions = {}): Runtime {
             return ''
           }
         }
-        resolve({ code, signal, stdout: read(outPath), stderr: read(errPath) + extraErr, timedOut, argv, ms: Date.now() - started })
+        resolve({ code, signal, stdout: o.stdoutFd === undefined ? read(outPath) : '', stderr: read(errPath) + extraErr, timedOut, argv, ms: Date.now() - started })
       }
-      const stdio: StdioOptions = [o.input !== undefined ? 'pipe' : 'ignore', outFd, errFd]
+      const stdio: StdioOptions = [o.stdinFd ?? (o.input !== undefined ? 'pipe' : 'ignore'), o.stdoutFd ?? outFd, errFd]
       try {
         const [file, args] = command(bin, argv, o.env)
         child = spawn(file, args, { stdio, env: buildEnv(scope, o.env), cwd: o.cwd })

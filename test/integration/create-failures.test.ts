@@ -24,7 +24,7 @@ const failures: InitFailure[] = [
   {
     name: 'a sysctl the kernel does not have',
     mutate: (c) => (c.linux!.sysctl = { 'net.ipv4.no_such_key': '1' }),
-    says: /sysctl net\.ipv4\.no_such_key: open \/proc\/sys\/net\/ipv4\/no_such_key: no such file or directory/,
+    says: /sysctl net\.ipv4\.no_such_key \(linux\.sysctl\): write 1 to \/proc\/sys\/net\/ipv4\/no_such_key: no such file or directory/,
   },
   {
     name: 'a scheduler policy the cgroup does not allow (SCHED_FIFO without cpu.rt_runtime_us)',

@@ -402,7 +402,7 @@ t.test('delete of a created container runs poststop', async (t) => {
 t.test('a hook that does not read its stdin, and one that writes much', async (t) => {
   const r = hookRuntime(t)
   const h = hookSetup(t)
-  // more than a pipe holds; the init's states (two of them) travel in one message of at most 200 kB
+  // more than a pipe holds; the init's states (two of them) travel in one message, in parts when large
   const big = 'x'.repeat(90 * 1024)
   const b = makeBundle(t, (c, bb) => {
     bindLogDir(bb, h.dir)

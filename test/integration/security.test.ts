@@ -260,6 +260,27 @@ t.test('the created init runs from a sealed memfd: /proc/PID/exe is not writable
   await deleteAndCheck(t, r, b)
 })
 
+t.test('the init\'s image is not reachable as the container\'s program: /proc/self/exe is refused', async (t) => {
+  const r = runtime(t)
+  for (const exe of ['/proc/self/exe', '/proc/1/exe']) {
+    const b = makeBundle(t, [exe])
+    const res = await r.rt(['run', '--bundle', b.dir, b.id])
+    t.equal(res.code, 1, `run ${exe}: refused`, diag(res))
+    t.notMatch(res.stderr, /started by ocits, not by hand/, `run ${exe}: the init did not run as the container's process`, diag(res))
+    if (!isRunc(r.bin)) t.equal(firstLine(res), `ocits: exec: "${exe}": refused: it is the runtime's init, not a program of the container`, diag(res))
+    await assertNoTrace(t, traceOf(r.root, b))
+  }
+  const b = makeBundle(t)
+  t.equal((await r.rt(['run', '-d', '--bundle', b.dir, b.id])).code, 0, 'run -d')
+  const e = await r.rt(['exec', b.id, '/proc/self/exe'])
+  t.not(e.code, 0, 'exec /proc/self/exe: refused', diag(e))
+  t.notMatch(e.stderr, /started by ocits, not by hand/, 'exec: the init did not run', diag(e))
+  if (!isRunc(r.bin)) t.match(firstLine(e), /^ocits: exec failed: exec: "\/proc\/self\/exe": refused: it is the runtime's init/, diag(e))
+  const sh = await r.rt(['exec', b.id, 'sh', '-c', 'exec /proc/self/exe true; echo not-reached'])
+  t.match(sh.stderr, /^exe: applet not found/, 'a container process running its own /proc/self/exe runs its own program (busybox, called "exe")', diag(sh))
+  t.equal((await r.rt(['delete', '--force', b.id])).code, 0, 'delete')
+})
+
 // ---------------------------------------------------------------- (c) /dev symlink
 
 /** Replace rootfs/<name> by a symlink to `target`. */

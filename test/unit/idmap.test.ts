@@ -211,3 +211,16 @@ t.test('buildPlan: user and time namespaces', async (t) => {
   const e = thrown(t, () => buildPlan(spec((s) => (s.process.user = { uid: 2000, gid: 0 })), rootfs, ctx), 'buildPlan checks process.user');
   t.equal(e?.pointer, '/process/user/uid');
 });
+
+t.test('checkMappings: more ranges than the kernel takes are refused first, at once', async (t) => {
+  const ranges = (n: number) => Array.from({ length: n }, (_, i) => ({ containerID: i, hostID: 100000 + i, size: 1 }));
+  t.doesNotThrow(() => checkMappings(ranges(340), 'uid'), '340 ranges: the kernel\'s limit');
+  let err: Error | undefined;
+  try {
+    checkMappings(ranges(100000), 'gid');
+  } catch (e) {
+    err = e as Error;
+  }
+  t.equal(err?.message, 'invalid config: /linux/gidMappings: 100000 ranges: the kernel takes at most 340');
+  t.equal((err as { pointer?: string } | undefined)?.pointer, '/linux/gidMappings');
+});

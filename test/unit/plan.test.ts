@@ -333,10 +333,10 @@ t.test('mounts: flags, data, propagation', async (t) => {
     ctxFor(bundle),
   );
   t.same(p.mounts, [
-    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0 },
-    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [], attrSet: 0, attrClr: 0 },
-    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0 },
-    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC], attrSet: 0, attrClr: 0 },
+    { source: 'proc', destination: '/proc', fstype: 'proc', data: '', flags: 0, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0, index: 0 },
+    { source: 'tmpfs', destination: '/dev', fstype: 'tmpfs', data: 'mode=755,size=65536k', flags: MS.NOSUID | MS.STRICTATIME, ext: 0, propagation: [], attrSet: 0, attrClr: 0, index: 1 },
+    { source: 'sysfs', destination: '/sys', fstype: 'sysfs', data: '', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, ext: MountExt.ORDINARY_DIR, propagation: [], attrSet: 0, attrClr: 0, index: 2 },
+    { source: 'tmpfs', destination: '/data', fstype: 'tmpfs', data: '', flags: 0, ext: 0, propagation: [MS.SLAVE | MS.REC], attrSet: 0, attrClr: 0, index: 3 },
   ]);
   t.ok(p.flags & PlanFlag.SETUP_DEV, 'a tmpfs /dev still gets the default devices');
 
@@ -378,6 +378,7 @@ t.test('mounts: bind sources', async (t) => {
     propagation: [],
     attrSet: 0,
     attrClr: 0,
+    index: 0,
   }, 'type bind, relative source resolved against the bundle');
   t.same(p.mounts[1], {
     source: path.join(bundle, 'data'),
@@ -389,6 +390,7 @@ t.test('mounts: bind sources', async (t) => {
     propagation: [MS.PRIVATE | MS.REC],
     attrSet: 0,
     attrClr: 0,
+    index: 1,
   }, 'rbind option makes any type a bind mount');
 
   let e = thrown(
@@ -475,6 +477,7 @@ t.test('mounts: cgroup on v2', async (t) => {
       propagation: [],
       attrSet: 0,
       attrClr: 0,
+      index: 0,
     },
   ], 'one cgroup2 mount with the mount flags');
 });
@@ -700,6 +703,7 @@ function decodePlan(buf: Buffer) {
     propagation: Array.from({ length: r.u32() }, () => r.u64()),
     attrSet: r.u64(),
     attrClr: r.u64(),
+    index: r.u32(),
   }));
   const devices = Array.from({ length: r.u32() }, () => ({
     path: r.str(),
@@ -790,8 +794,8 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   t.equal(buf.readUInt32LE(0), 0x3150434f, 'magic 0x3150434f little-endian');
   t.equal(buf.subarray(0, 4).toString('latin1'), 'OCP1', 'magic bytes spell OCP1');
   t.equal(PLAN_MAGIC, 0x3150434f);
-  t.equal(buf.readUInt32LE(4), 2, 'version 2');
-  t.equal(PLAN_VERSION, 2);
+  t.equal(buf.readUInt32LE(4), 3, 'version 3');
+  t.equal(PLAN_VERSION, 3);
 
   // the first fields, by hand
   const r = new Reader(buf);
@@ -812,7 +816,7 @@ t.test('encodePlan: byte layout matches addon/init/plan.cc', async (t) => {
   // and the whole plan round-trips, with nothing left over (plan.cc's r.done())
   const d = decodePlan(buf);
   t.equal(d.rest, 0, 'decoder consumed every byte');
-  t.same(d.header, { magic: PLAN_MAGIC, version: 2 });
+  t.same(d.header, { magic: PLAN_MAGIC, version: 3 });
   t.strictSame(
     d.plan,
     {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { OcitsError } from '../../lib/errors';
-import { loadConfig, validateConfig, validateFeatures, validateState, pickError, type AjvError } from '../../lib/spec/validate';
+import { loadConfig, nulBytePointer, validateConfig, validateFeatures, validateState, pickError, type AjvError } from '../../lib/spec/validate';
 import { checkOciVersion, parseSemver, SPEC_VERSION } from '../../lib/spec/version';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'spec');
@@ -296,4 +296,27 @@ t.test('validateFeatures', async (t) => {
     valid: false,
     errors: ['/linux/capabilities/0: must be a capability name such as CAP_CHOWN'],
   });
+});
+
+t.test('nulBytePointer: the first string (value or key) with a NUL byte', async (t) => {
+  t.equal(nulBytePointer({ a: ['x', 'y'], b: { c: 'z' } }), undefined, 'none');
+  t.equal(nulBytePointer({ mounts: [{ destination: '/ok' }, { destination: '/dev/shm\0/../x' }] }), '/mounts/1/destination');
+  t.equal(nulBytePointer({ annotations: { 'a/b\0': 'v' } }), '/annotations/a~1b\0', 'a key, escaped as a pointer token');
+  t.equal(nulBytePointer('\0'), '/', 'the document itself');
+  const e = thrown(() => validateConfig({ ...runcSpec(), hostname: 'a\0b' }));
+  t.equal(e.message, 'invalid config: /hostname: must not contain a NUL byte');
+  t.equal(e.pointer, '/hostname');
+});
+
+t.test('messages echo config input on one line, bounded', async (t) => {
+  const big = thrown(() => validateConfig({ ...runcSpec(), annotations: { ['k'.repeat(100000) + '\n']: 1 } }));
+  t.ok(big.message.length < 400, 'a 100 kB key in a pointer is shortened', { length: big.message.length });
+  t.notMatch(big.message, /\n/, 'one line');
+  t.match(big.message, /^invalid config: \/annotations\/k+\.\.\. \(100014 characters\): must be a string$/, 'the reason is kept');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocits-unit-json-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'config.json'), '{"a":\r\u001b[2J x');
+  const json = thrown(() => loadConfig(dir));
+  t.notMatch(json.message, /[\r\n\u001b]/, 'invalid JSON: the piece of text V8 quotes is escaped', { message: json.message });
+  t.match(json.message, /^invalid config: config\.json is not valid JSON: .*\\r\\u001b\[2J/);
 });
