@@ -111,13 +111,23 @@ int LoadAndAttach(const std::string& cgroup_dir, const std::vector<bpf_insn>& in
   attr.log_buf = (uint64_t)(uintptr_t)log.data();
   attr.log_size = (uint32_t)log.size();
   attr.log_level = 1;
-  int prog = (int)Bpf(BPF_PROG_LOAD, &attr);
+  // The verifier gives up with EAGAIN when a signal is pending (the runtime's
+  // own SIGCHLD, say): try again, as libbpf's sys_bpf_prog_load does (5 times).
+  auto load = [&attr]() {
+    int fd = -1;
+    for (int i = 0; i < 5; i++) {
+      fd = (int)Bpf(BPF_PROG_LOAD, &attr);
+      if (fd >= 0 || errno != EAGAIN) break;
+    }
+    return fd;
+  };
+  int prog = load();
   if (prog < 0 && errno == ENOSPC) {
     // the verifier log did not fit: load again without it
     attr.log_buf = 0;
     attr.log_size = 0;
     attr.log_level = 0;
-    prog = (int)Bpf(BPF_PROG_LOAD, &attr);
+    prog = load();
   }
   if (prog < 0) {
     int e = errno;
