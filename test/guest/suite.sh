@@ -9,7 +9,7 @@ here=$TOP/test/guest
 export RESULTS=/tmp/guest-results
 : > "$RESULTS"
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then mode=v2; else mode=v1; fi
-echo "# guest: $(uname -r), systemd $(systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p'), cgroup $mode, node $(node -v), $(nproc) vCPU"
+echo "# guest: $(uname -r), systemd $(systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p'), cgroup $mode, node $("$TOP/dist/node" -v 2>/dev/null || echo none), $(nproc) vCPU"
 if [ $# -eq 0 ]; then
     # a scenario says which cgroup mode it is for on its "# mode:" line
     set -- $(grep -l "^# mode:.*\b$mode\b" "$here"/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//')
