@@ -75,6 +75,7 @@ cleanup() {
   done
   for p in $(marked_pids "$MARK"); do kill -9 "$p" 2>/dev/null; done
   for name in ocits runc; do
+    for row in run csd create start delete; do remove_cgroup "$CG/$name-true-$row"; done
     remove_cgroup "$CG/$name-true"
     remove_cgroup "$CG/$name-sleep"
   done
@@ -100,6 +101,13 @@ X() { local name=$1; shift; "${BIN[$name]}" --root "${ROOT[$name]}" "$@"; }
 # per runtime: a bundle running `true` and one running `sleep` (own cgroups)
 for name in ocits runc; do
   make_config "$TMP/$name-true" "$TMP/rootfs" "$CG/$name-true" "$RUNC" '["true"]'
+  # each timed row of `true` has a bundle and cgroup of its own: a row whose
+  # exited processes are left to this host's pid 1 to reap (start, delete)
+  # must not slow another row's cgroup removal (runc waits up to 150 ms for a
+  # busy cgroup, then leaves its dir behind)
+  for row in run csd create start delete; do
+    make_config "$TMP/$name-true-$row" "$TMP/rootfs" "$CG/$name-true-$row" "$RUNC" '["true"]'
+  done
   make_config "$TMP/$name-sleep" "$TMP/rootfs" "$CG/$name-sleep" "$RUNC" '["sleep", "100000"]'
   X "$name" run --bundle "$TMP/$name-true" "bench-check" </dev/null >"$TMP/check.out" 2>&1 \
     || { cat "$TMP/check.out" >&2; die "'$name run' of the bundle fails"; }
@@ -110,7 +118,7 @@ done
 # row_cmd ROW NAME: the timed command (hyperfine -N: no shell, words split)
 row_cmd() {
   [ "$1" = node ] && { echo "$NODE -e 0"; return; }
-  local row=$1 x="${BIN[$2]} --root ${ROOT[$2]}" b="$TMP/$2-true"
+  local row=$1 x="${BIN[$2]} --root ${ROOT[$2]}" b="$TMP/$2-true-$1"
   case $row in
     run) echo "$x run --bundle $b bench-run" ;;
     csd) echo "sh -c '$x create --bundle $b bench-csd && $x start bench-csd && $x delete -f bench-csd'" ;;
@@ -128,10 +136,14 @@ row_cmd() {
 # the kernel releasing cgroups) is not charged to the call timed after it
 row_prepare() {
   [ "$1" = node ] && return
-  local row=$1 x="${BIN[$2]} --root ${ROOT[$2]}" b="$TMP/$2-true"
+  local row=$1 x="${BIN[$2]} --root ${ROOT[$2]}" b="$TMP/$2-true-$1"
   case $row in
     create) echo "sh -c '$x delete -f bench-create >/dev/null 2>&1; sleep 0.1'" ;;
-    start) echo "sh -c '$x delete -f bench-start >/dev/null 2>&1; $x create --bundle $b bench-start; sleep 0.1'" ;;
+    start)
+      # the last run's process reaped first (as for delete), then a fresh created container
+      echo "sh -c 'while [ -s $TMP/$2.spid ] && [ -e /proc/\$(cat $TMP/$2.spid) ]; do sleep 0.01; done;" \
+        "$x delete -f bench-start >/dev/null 2>&1; $x create --bundle $b --pid-file $TMP/$2.spid bench-start; sleep 0.1'"
+      ;;
     delete)
       # until the exited process is reaped: the kernel keeps its cgroup busy
       # till then, and that lag (the host's reaper, not the runtime) is not timed
